@@ -1,0 +1,32 @@
+// Atomic output: write to "<path>.tmp.<pid>", fsync, then rename over <path>.
+// A crash leaves either the old file or the complete new one, never half of one.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace gptqt {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();  // removes the temporary file if commit() was not reached
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, size_t n);
+  void write(std::string_view s) { write(s.data(), s.size()); }
+  uint64_t offset() const { return offset_; }
+  void commit();  // flush, fsync, rename
+
+ private:
+  std::string path_, tmp_;
+  std::FILE* f_ = nullptr;
+  uint64_t offset_ = 0;
+};
+
+// Convenience: the whole content at once.
+void write_file_atomic(const std::string& path, std::string_view content);
+
+}  // namespace gptqt

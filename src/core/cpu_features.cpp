@@ -1,0 +1,60 @@
+#include "core/cpu_features.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace gptqt {
+
+Isa best_isa() {
+  static const Isa best = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("fma"))
+      return Isa::avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2"))
+      return Isa::avx2;
+    return Isa::scalar;
+  }();
+  return best;
+}
+
+static Isa from_env() {
+  Isa isa = best_isa();
+  if (const char* e = std::getenv("GPTQT_ISA")) {
+    Isa want = isa;
+    if (!std::strcmp(e, "scalar")) want = Isa::scalar;
+    if (!std::strcmp(e, "avx2")) want = Isa::avx2;
+    if (!std::strcmp(e, "avx512")) want = Isa::avx512;
+    if (int(want) < int(isa)) isa = want;
+  }
+  return isa;
+}
+
+static std::atomic<int> g_active{-1};
+
+Isa active_isa() {
+  int v = g_active.load(std::memory_order_relaxed);
+  if (v < 0) {
+    v = int(from_env());
+    g_active.store(v, std::memory_order_relaxed);
+  }
+  return Isa(v);
+}
+
+void set_active_isa(Isa isa) {
+  if (int(isa) > int(best_isa())) isa = best_isa();
+  g_active.store(int(isa), std::memory_order_relaxed);
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: return "avx512";
+    case Isa::avx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+}  // namespace gptqt
