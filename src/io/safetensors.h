@@ -1,0 +1,37 @@
+// safetensors reader: 8-byte little-endian header length, a JSON header
+// {name: {dtype, shape, data_offsets}}, then the raw data. Memory-mapped;
+// F32, F16 and BF16 tensors load as fp32. Every offset is validated.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/mapped_file.h"
+#include "io/tensor_source.h"
+
+namespace gptqt {
+
+class SafetensorsFile : public TensorSource {
+ public:
+  explicit SafetensorsFile(const std::string& path);
+
+  struct Entry {
+    std::string dtype;
+    std::vector<int64_t> shape;
+    uint64_t begin = 0, end = 0;  // absolute offsets in the file
+  };
+  const std::map<std::string, Entry>& entries() const { return entries_; }
+
+  bool has(const std::string& name) const override { return entries_.count(name) != 0; }
+  std::vector<int64_t> shape(const std::string& name) const override;
+  TensorF32 load(const std::string& name) const override;
+  std::vector<std::string> names() const override;
+  std::string describe() const override { return file_.path(); }
+
+ private:
+  const Entry& entry(const std::string& name) const;
+  MappedFile file_;
+  std::map<std::string, Entry> entries_;
+};
+
+}  // namespace gptqt

@@ -1,0 +1,36 @@
+// One declarative table per model family: how its config is read and what its
+// tensors are called. The generic loader (loader.cpp) and forward pass
+// (model.cpp) know nothing family-specific beyond ModelConfig.
+#pragma once
+#include <string>
+
+#include "model/config.h"
+#include "model/weights.h"
+
+namespace gptqt {
+
+class GgufFile;
+
+// Tensor names; "" = absent. Per-block names hold "{}" for the block index.
+// Norms name their weight; a bias, if any, replaces ".weight" by ".bias".
+struct TensorNames {
+  std::string tok_embd, pos_embd, embed_norm, project_in, project_out, final_norm, head;
+  std::string attn_norm, ffn_norm;
+  std::string lin[kNumLinearRoles];
+  std::string fused_qkv;  // BLOOM: q, k, v interleaved per head in one tensor
+};
+
+struct Architecture {
+  Family family;
+  TensorNames hf;    // Hugging Face checkpoint names
+  TensorNames gguf;  // GGUF names (empty tok_embd: no GGUF support for this family)
+};
+
+const Architecture& architecture(Family f);
+
+// Config from a Hugging Face config.json text; Error for unknown model types or missing fields.
+ModelConfig config_from_hf_json(const std::string& json_text, const std::string& where);
+// Config from GGUF metadata (general.architecture "llama").
+ModelConfig config_from_gguf(const GgufFile& f);
+
+}  // namespace gptqt

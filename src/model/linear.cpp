@@ -1,0 +1,30 @@
+#include "model/linear.h"
+
+#include <cblas.h>
+
+#include "core/error.h"
+
+namespace gptqt {
+
+DenseLinear::DenseLinear(int rows, int cols, std::vector<float> w) : rows_(rows), cols_(cols), w_(std::move(w)) {
+  GPTQT_CHECK(w_.size() == size_t(rows) * size_t(cols), "linear layer: {} weights for a {}x{} matrix", w_.size(),
+              rows, cols);
+}
+
+void DenseLinear::forward(const float* x, int T, float* y) const {
+  if (T == 1)
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, rows_, cols_, 1.f, w_.data(), cols_, x, 1, 0.f, y, 1);
+  else
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, rows_, cols_, 1.f, x, cols_, w_.data(), cols_, 0.f, y,
+                rows_);
+}
+
+void Linear::forward(const float* x, int T, float* y) const {
+  op->forward(x, T, y);
+  if (bias.empty()) return;
+  const int n = op->rows();
+  for (int t = 0; t < T; ++t)
+    for (int r = 0; r < n; ++r) y[size_t(t) * n + r] += bias[r];
+}
+
+}  // namespace gptqt

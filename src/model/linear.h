@@ -1,0 +1,44 @@
+// The one interface through which the decoder calls its linear layers:
+// Y[T x rows] = X[T x cols] · Wᵀ (+ bias). Backends: dense fp32 (sgemm) here;
+// packed binary-coded weights in runtime/.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gptqt {
+
+class LinearOp {
+ public:
+  virtual ~LinearOp() = default;
+  virtual int rows() const = 0;  // outputs
+  virtual int cols() const = 0;  // inputs
+  // y = x Wᵀ for T rows of x (row-major, T x cols) into y (T x rows); no bias.
+  virtual void forward(const float* x, int T, float* y) const = 0;
+  virtual size_t weight_bytes() const = 0;  // what one pass reads from memory
+  virtual std::string kind() const = 0;     // "f32", "bcq3g128", ...
+};
+
+class DenseLinear : public LinearOp {
+ public:
+  DenseLinear(int rows, int cols, std::vector<float> w);
+  int rows() const override { return rows_; }
+  int cols() const override { return cols_; }
+  void forward(const float* x, int T, float* y) const override;
+  size_t weight_bytes() const override { return w_.size() * sizeof(float); }
+  std::string kind() const override { return "f32"; }
+  const std::vector<float>& weights() const { return w_; }  // row-major rows x cols
+
+ private:
+  int rows_, cols_;
+  std::vector<float> w_;
+};
+
+struct Linear {
+  std::unique_ptr<LinearOp> op;
+  std::vector<float> bias;  // empty if none
+  void forward(const float* x, int T, float* y) const;  // with bias
+  const DenseLinear* dense() const { return dynamic_cast<const DenseLinear*>(op.get()); }
+};
+
+}  // namespace gptqt

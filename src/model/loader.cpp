@@ -1,0 +1,161 @@
+// The generic loader: reads a model's tensors by the names in its family's
+// table, checks every shape against the config, and fills ModelWeights.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.h"
+#include "io/gguf.h"
+#include "io/gguf_tensor_source.h"
+#include "io/hf_checkpoint.h"
+#include "model/architecture.h"
+#include "model/model.h"
+
+namespace gptqt {
+
+namespace {
+
+std::string at_block(const std::string& tmpl, int i) {
+  std::string s = tmpl;
+  auto p = s.find("{}");
+  if (p != std::string::npos) s.replace(p, 2, std::to_string(i));
+  return s;
+}
+
+std::string bias_name(const std::string& weight_name) {
+  const std::string suffix = ".weight";
+  GPTQT_CHECK(weight_name.size() > suffix.size() &&
+                  weight_name.compare(weight_name.size() - suffix.size(), suffix.size(), suffix) == 0,
+              "internal: tensor name {} does not end in .weight", weight_name);
+  return weight_name.substr(0, weight_name.size() - suffix.size()) + ".bias";
+}
+
+class Reader {
+ public:
+  Reader(const TensorSource& src) : src_(src) {}
+
+  // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
+  std::string resolve(const std::string& name) const {
+    if (src_.has(name)) return name;
+    auto dot = name.find('.');
+    if (dot != std::string::npos && src_.has(name.substr(dot + 1))) return name.substr(dot + 1);
+    return "";
+  }
+  bool has(const std::string& name) const { return !name.empty() && !resolve(name).empty(); }
+
+  std::vector<float> get(const std::string& name, std::vector<int64_t> want) const {
+    std::string n = resolve(name);
+    GPTQT_CHECK(!n.empty(), "{}: missing tensor {}", src_.describe(), name);
+    TensorF32 t = src_.load(n);
+    // A 1-D weight may be stored as [1, n] (GGUF norms): compare element counts then.
+    bool ok = t.shape == want;
+    if (!ok && want.size() == 1) {
+      int64_t numel = 1;
+      for (int64_t d : t.shape) numel *= d;
+      ok = numel == want[0];
+    }
+    if (!ok) {
+      std::string have, need;
+      for (auto d : t.shape) have += (have.empty() ? "" : "x") + std::to_string(d);
+      for (auto d : want) need += (need.empty() ? "" : "x") + std::to_string(d);
+      fail("{}: tensor {} has shape {}, the config implies {}", src_.describe(), n, have, need);
+    }
+    for (float v : t.data)
+      GPTQT_CHECK(std::isfinite(v), "{}: tensor {} holds NaN or infinite values", src_.describe(), n);
+    return std::move(t.data);
+  }
+
+  Linear linear(const std::string& name, int rows, int cols, bool bias) const {
+    Linear l;
+    l.op = std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols}));
+    if (bias) l.bias = get(bias_name(name), {rows});
+    return l;
+  }
+
+  Norm norm(const std::string& name, int n, bool bias) const {
+    Norm nm;
+    nm.weight = get(name, {n});
+    if (bias) nm.bias = get(bias_name(name), {n});
+    return nm;
+  }
+
+ private:
+  const TensorSource& src_;
+};
+
+// BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
+void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfig& c, BlockWeights& b) {
+  const int H = c.hidden, hd = c.head_dim, nh = c.n_heads;
+  std::vector<float> w = rd.get(name, {3 * H, H});
+  std::vector<float> bias = rd.get(bias_name(name), {3 * H});
+  for (int part = 0; part < 3; ++part) {
+    std::vector<float> pw(size_t(H) * H), pb(H);
+    for (int h = 0; h < nh; ++h)
+      for (int d = 0; d < hd; ++d) {
+        size_t src = size_t(h) * 3 * hd + size_t(part) * hd + d, dst = size_t(h) * hd + d;
+        std::copy_n(&w[src * H], H, &pw[dst * H]);
+        pb[dst] = bias[src];
+      }
+    Linear& l = b.lin[part];
+    l.op = std::make_unique<DenseLinear>(H, H, std::move(pw));
+    l.bias = std::move(pb);
+  }
+}
+
+ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c) {
+  Reader rd(src);
+  ModelWeights w;
+  const int H = c.hidden, E = c.embed_dim;
+  const bool ln_bias = c.norm == NormKind::layer;
+  w.tok_embd = rd.get(nm.tok_embd, {c.vocab, E});
+  if (c.pos == PosKind::learned) w.pos_embd = rd.get(nm.pos_embd, {c.max_ctx + c.pos_offset, H});
+  if (c.embed_norm) w.embed_norm = rd.norm(nm.embed_norm, H, ln_bias);
+  if (E != H) {
+    w.project_in = rd.linear(nm.project_in, H, E, false);
+    w.project_out = rd.linear(nm.project_out, E, H, false);
+  }
+  const int rows[kNumLinearRoles] = {c.q_dim(), c.kv_dim(), c.kv_dim(), H, c.ffn, c.ffn, H};
+  const int cols[kNumLinearRoles] = {H, H, H, c.q_dim(), H, H, c.ffn};
+  for (int i = 0; i < c.n_layers; ++i) {
+    BlockWeights b;
+    b.attn_norm = rd.norm(at_block(nm.attn_norm, i), H, ln_bias);
+    b.ffn_norm = rd.norm(at_block(nm.ffn_norm, i), H, ln_bias);
+    if (!nm.fused_qkv.empty()) split_fused_qkv(rd, at_block(nm.fused_qkv, i), c, b);
+    for (int r = 0; r < kNumLinearRoles; ++r) {
+      if (nm.lin[r].empty()) continue;
+      b.lin[r] = rd.linear(at_block(nm.lin[r], i), rows[r], cols[r], c.bias);
+    }
+    w.blocks.push_back(std::move(b));
+  }
+  if (c.final_norm) w.final_norm = rd.norm(nm.final_norm, H, ln_bias);
+  // A tied head is the embedding matrix; some checkpoints still store a copy.
+  if (!c.tied_head && rd.has(nm.head))
+    w.head = rd.linear(nm.head, c.vocab, E, false);
+  else {
+    GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
+    w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
+  }
+  return w;
+}
+
+}  // namespace
+
+Model load_model(const std::string& path) {
+  namespace fs = std::filesystem;
+  GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
+  Model m;
+  m.source = path;
+  if (fs::is_directory(path)) {
+    HfCheckpoint ckpt(path);
+    m.cfg = config_from_hf_json(ckpt.config_json(), path + "/config.json");
+    m.w = load_weights(ckpt, architecture(m.cfg.family).hf, m.cfg);
+  } else {
+    m.gguf = std::make_shared<GgufFile>(path);
+    m.cfg = config_from_gguf(*m.gguf);
+    GgufTensorSource src(*m.gguf);
+    m.w = load_weights(src, architecture(m.cfg.family).gguf, m.cfg);
+  }
+  return m;
+}
+
+}  // namespace gptqt

@@ -1,0 +1,139 @@
+#include "model/model.h"
+
+#include <cstring>
+
+#include "core/error.h"
+#include "model/attention.h"
+#include "model/ops.h"
+
+namespace gptqt {
+
+const char* family_name(Family f) {
+  switch (f) {
+    case Family::llama: return "llama";
+    case Family::opt: return "opt";
+    case Family::bloom: return "bloom";
+  }
+  return "?";
+}
+
+const char* linear_role_name(LinearRole r) {
+  static const char* names[] = {"q", "k", "v", "o", "gate", "up", "down"};
+  return names[int(r)];
+}
+
+void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
+  const int H = cfg.hidden, E = cfg.embed_dim;
+  std::vector<float> e(size_t(T) * E);
+  for (int t = 0; t < T; ++t) {
+    GPTQT_CHECK(tokens[t] >= 0 && tokens[t] < cfg.vocab, "token id {} outside the vocabulary (0..{})", tokens[t],
+                cfg.vocab - 1);
+    std::memcpy(&e[size_t(t) * E], &w.tok_embd[size_t(tokens[t]) * E], E * sizeof(float));
+  }
+  if (w.project_in.op)
+    w.project_in.forward(e.data(), T, x);
+  else
+    std::memcpy(x, e.data(), e.size() * sizeof(float));
+  if (cfg.pos == PosKind::learned) {
+    GPTQT_CHECK(pos0 + T <= cfg.max_ctx, "positions up to {} exceed the model's context {}", pos0 + T, cfg.max_ctx);
+    for (int t = 0; t < T; ++t) {
+      const float* p = &w.pos_embd[size_t(pos0 + t + cfg.pos_offset) * H];
+      for (int i = 0; i < H; ++i) x[size_t(t) * H + i] += p[i];
+    }
+  }
+  if (cfg.embed_norm) apply_norm(cfg.norm, w.embed_norm, cfg.norm_eps, x, T, H);
+}
+
+void Model::block(int i, float* x, int T, int pos0, KVCache* cache) const {
+  const BlockWeights& b = w.blocks.at(size_t(i));
+  const int H = cfg.hidden, qd = cfg.q_dim(), kd = cfg.kv_dim();
+  const size_t n = size_t(T) * H;
+
+  // Attention sub-block.
+  std::vector<float> h(x, x + n);
+  if (!cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, h.data(), T, H);
+  std::vector<float> q(size_t(T) * qd), kbuf, vbuf;
+  float *k, *v;
+  int S;  // positions the queries attend over
+  if (cache) {
+    GPTQT_CHECK(cache->n_past + T <= cache->capacity, "KV cache full ({} positions)", cache->capacity);
+    k = cache->k[size_t(i)].data();
+    v = cache->v[size_t(i)].data();
+    S = cache->n_past + T;
+  } else {
+    kbuf.resize(size_t(T) * kd);
+    vbuf.resize(size_t(T) * kd);
+    k = kbuf.data();
+    v = vbuf.data();
+    S = T;
+  }
+  float* k_new = k + size_t(S - T) * kd;
+  float* v_new = v + size_t(S - T) * kd;
+  b[LinearRole::q].forward(h.data(), T, q.data());
+  b[LinearRole::k].forward(h.data(), T, k_new);
+  b[LinearRole::v].forward(h.data(), T, v_new);
+  if (cfg.pos == PosKind::rope) {
+    apply_rope(cfg.rope_style, cfg.rope_theta, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
+    apply_rope(cfg.rope_style, cfg.rope_theta, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
+  }
+  static const std::vector<float> no_alibi;
+  std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
+  std::vector<float> att(size_t(T) * qd);
+  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim}, q.data(), T, k, v, S, slopes, att.data());
+  b[LinearRole::o].forward(att.data(), T, h.data());
+  for (size_t j = 0; j < n; ++j) x[j] += h[j];
+  if (cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, x, T, H);
+
+  // MLP sub-block.
+  std::copy(x, x + n, h.begin());
+  if (!cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, h.data(), T, H);
+  const size_t nf = size_t(T) * cfg.ffn;
+  std::vector<float> up(nf), gate;
+  b[LinearRole::up].forward(h.data(), T, up.data());
+  if (cfg.act == ActKind::silu_gated) {
+    gate.resize(nf);
+    b[LinearRole::gate].forward(h.data(), T, gate.data());
+    apply_activation(cfg.act, gate.data(), up.data(), nf);
+    b[LinearRole::down].forward(gate.data(), T, h.data());
+  } else {
+    apply_activation(cfg.act, up.data(), nullptr, nf);
+    b[LinearRole::down].forward(up.data(), T, h.data());
+  }
+  for (size_t j = 0; j < n; ++j) x[j] += h[j];
+  if (cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, x, T, H);
+}
+
+void Model::final(const float* x, int T, float* out) const {
+  const int H = cfg.hidden;
+  std::vector<float> h(x, x + size_t(T) * H);
+  if (cfg.final_norm) apply_norm(cfg.norm, w.final_norm, cfg.norm_eps, h.data(), T, H);
+  if (w.project_out.op)
+    w.project_out.forward(h.data(), T, out);
+  else
+    std::memcpy(out, h.data(), h.size() * sizeof(float));
+}
+
+void Model::head(const float* h, int T, float* logits) const { w.head.forward(h, T, logits); }
+
+std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* cache) const {
+  const int T = int(tokens.size());
+  const int pos0 = cache ? cache->n_past : 0;
+  std::vector<float> x(size_t(T) * cfg.hidden), h(size_t(T) * cfg.embed_dim), logits(size_t(T) * cfg.vocab);
+  embed(tokens.data(), T, pos0, x.data());
+  for (int i = 0; i < cfg.n_layers; ++i) block(i, x.data(), T, pos0, cache);
+  if (cache) cache->n_past += T;
+  final(x.data(), T, h.data());
+  head(h.data(), T, logits.data());
+  return logits;
+}
+
+int64_t Model::n_params() const {
+  auto lin = [](const Linear& l) { return l.op ? int64_t(l.op->rows()) * l.op->cols() + int64_t(l.bias.size()) : 0; };
+  int64_t n = int64_t(w.tok_embd.size() + w.pos_embd.size()) + lin(w.project_in) + lin(w.project_out);
+  for (const auto& b : w.blocks)
+    for (const auto& l : b.lin) n += lin(l);
+  if (!cfg.tied_head) n += lin(w.head);
+  return n;
+}
+
+}  // namespace gptqt

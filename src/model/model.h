@@ -1,0 +1,45 @@
+// A loaded decoder and its forward pass, block by block:
+//   embed -> block 0 -> ... -> block n-1 -> final -> head
+// The same pass serves evaluation (whole windows), calibration (the quantizer
+// drives it block by block) and generation (with a KV cache).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/config.h"
+#include "model/kv_cache.h"
+#include "model/weights.h"
+
+namespace gptqt {
+
+class GgufFile;
+
+class Model {
+ public:
+  ModelConfig cfg;
+  ModelWeights w;
+  std::string source;                // the file or folder it was loaded from
+  std::shared_ptr<GgufFile> gguf;    // kept when loaded from GGUF (tokenizer metadata)
+
+  // x: T x hidden. Positions pos0 .. pos0+T-1.
+  void embed(const int32_t* tokens, int T, int pos0, float* x) const;
+  // One block in place. With a cache, K/V of these positions are stored at
+  // cache->n_past.. and attention covers all earlier positions; the caller
+  // advances cache->n_past after the last block.
+  void block(int i, float* x, int T, int pos0, KVCache* cache = nullptr) const;
+  // Final norm and project_out: x (T x hidden) -> out (T x embed_dim).
+  void final(const float* x, int T, float* out) const;
+  // Logits (T x vocab) from final hidden states (T x embed_dim).
+  void head(const float* h, int T, float* logits) const;
+  // Whole pass; logits T x vocab.
+  std::vector<float> forward(const std::vector<int32_t>& tokens, KVCache* cache = nullptr) const;
+
+  int64_t n_params() const;
+};
+
+// Loads a GGUF file or a Hugging Face checkpoint folder (config.json + safetensors).
+Model load_model(const std::string& path);
+
+}  // namespace gptqt

@@ -1,0 +1,91 @@
+#include "model/ops.h"
+
+#include <cmath>
+
+namespace gptqt {
+
+void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int n) {
+#pragma omp parallel for schedule(static) if (T > 16)
+  for (int t = 0; t < T; ++t) {
+    float* r = x + size_t(t) * n;
+    if (kind == NormKind::rms) {
+      double ss = 0;
+      for (int i = 0; i < n; ++i) ss += double(r[i]) * r[i];
+      float scale = float(1.0 / std::sqrt(ss / n + eps));
+      for (int i = 0; i < n; ++i) r[i] = r[i] * scale * norm.weight[i];
+    } else {
+      double mean = 0, var = 0;
+      for (int i = 0; i < n; ++i) mean += r[i];
+      mean /= n;
+      for (int i = 0; i < n; ++i) var += (r[i] - mean) * (r[i] - mean);
+      var /= n;
+      float scale = float(1.0 / std::sqrt(var + eps));
+      for (int i = 0; i < n; ++i) r[i] = float(r[i] - mean) * scale * norm.weight[i] + norm.bias[i];
+    }
+  }
+}
+
+void apply_rope(RopeStyle style, float theta, float* x, int T, int n_heads, int head_dim, int pos0) {
+  const int half = head_dim / 2;
+  std::vector<double> inv_freq(half);
+  for (int i = 0; i < half; ++i) inv_freq[i] = std::pow(double(theta), -2.0 * i / head_dim);
+#pragma omp parallel for schedule(static) if (T > 16)
+  for (int t = 0; t < T; ++t) {
+    for (int i = 0; i < half; ++i) {
+      double ang = double(pos0 + t) * inv_freq[i];
+      float c = float(std::cos(ang)), s = float(std::sin(ang));
+      for (int h = 0; h < n_heads; ++h) {
+        float* v = x + (size_t(t) * n_heads + h) * head_dim;
+        // HF's rotate_half pairs element i with i + d/2; GGUF files store Q/K rows
+        // permuted so that the pairs are adjacent (2i, 2i+1).
+        int a = style == RopeStyle::half ? i : 2 * i;
+        int b = style == RopeStyle::half ? i + half : 2 * i + 1;
+        float x0 = v[a], x1 = v[b];
+        v[a] = x0 * c - x1 * s;
+        v[b] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
+  switch (kind) {
+    case ActKind::silu_gated:
+#pragma omp parallel for schedule(static) if (n > 65536)
+      for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.f + std::exp(-x[i])) * up[i];
+      break;
+    case ActKind::relu:
+      for (size_t i = 0; i < n; ++i) x[i] = x[i] > 0.f ? x[i] : 0.f;
+      break;
+    case ActKind::gelu_tanh:
+#pragma omp parallel for schedule(static) if (n > 65536)
+      for (size_t i = 0; i < n; ++i) {
+        float v = x[i];
+        x[i] = 0.5f * v * (1.f + std::tanh(0.7978845608f * v * (1.f + 0.044715f * v * v)));
+      }
+      break;
+  }
+}
+
+std::vector<float> alibi_slopes(int n_heads) {
+  // Press et al.: for the largest power of two n <= heads, slopes (2^(-8/n))^(1..n);
+  // the remaining heads take every other slope of the 2n sequence.
+  int n = 1;
+  while (n * 2 <= n_heads) n *= 2;
+  std::vector<float> s;
+  double base = std::pow(2.0, -8.0 / n);
+  for (int i = 1; i <= n; ++i) s.push_back(float(std::pow(base, i)));
+  double extra = std::pow(2.0, -4.0 / n);
+  for (int i = 0; s.size() < size_t(n_heads); ++i) s.push_back(float(std::pow(extra, 2 * i + 1)));
+  return s;
+}
+
+double log_sum_exp(const float* x, int n) {
+  float m = x[0];
+  for (int i = 1; i < n; ++i) m = x[i] > m ? x[i] : m;
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += std::exp(double(x[i] - m));
+  return m + std::log(s);
+}
+
+}  // namespace gptqt

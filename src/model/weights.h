@@ -1,0 +1,37 @@
+// The weights of a decoder, in the roles of the generic forward pass. Fused
+// tensors in files (BLOOM's query_key_value) are split into q, k, v on load.
+#pragma once
+#include <vector>
+
+#include "model/config.h"
+#include "model/linear.h"
+
+namespace gptqt {
+
+struct Norm {
+  std::vector<float> weight, bias;  // bias empty for RMSNorm
+};
+
+// The linear layers of a block, in a fixed order; names as in linear_role_name().
+enum class LinearRole { q, k, v, o, gate, up, down };
+constexpr int kNumLinearRoles = 7;
+const char* linear_role_name(LinearRole r);
+
+struct BlockWeights {
+  Norm attn_norm, ffn_norm;      // before attention / MLP (after them when post_ln)
+  Linear lin[kNumLinearRoles];   // gate is absent (op == nullptr) outside Llama
+  Linear& operator[](LinearRole r) { return lin[int(r)]; }
+  const Linear& operator[](LinearRole r) const { return lin[int(r)]; }
+};
+
+struct ModelWeights {
+  std::vector<float> tok_embd;   // vocab x embed_dim
+  std::vector<float> pos_embd;   // OPT: (max_ctx + offset) x hidden
+  Norm embed_norm;               // BLOOM
+  Linear project_in, project_out;  // OPT-350M
+  std::vector<BlockWeights> blocks;
+  Norm final_norm;
+  Linear head;                   // vocab x embed_dim; a copy of tok_embd when tied
+};
+
+}  // namespace gptqt
