@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian 12 machine needs: system packages, the SmolLM2
+# model in models/ (git-ignored), and a Release build in build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip
+  libopenblas-dev liblapacke-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libhwy-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev"
+n_want=$(echo $PACKAGES | wc -w)
+n_have=$(dpkg-query -W -f='${Status}\n' $PACKAGES 2>/dev/null | grep -c 'install ok installed' || true)
+if [ "$n_have" != "$n_want" ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+fi
+
+bash scripts/fetch_model.sh
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
