@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "eval/datasets.h"
 #include "eval/perplexity.h"
-#include "text/tokenizer.h"
+#include "text/tokenizer_load.h"
 
 namespace gptqt::cli {
 
@@ -28,12 +28,9 @@ void run_eval(const EvalArgs& a) {
   std::string path;
   const std::string text = load_text(a.text, &path);
   Model model = load_model(a.model);
-  auto tok = load_tokenizer(a.model);
-  std::vector<int32_t> tokens;
-  if (tok->add_bos()) tokens.push_back(tok->bos_id());
-  std::vector<int32_t> body = tok->encode(text);
-  tokens.insert(tokens.end(), body.begin(), body.end());
-  if (opt.protocol == PplProtocol::llamacpp && tok->add_bos()) opt.bos_id = tok->bos_id();
+  Tokenizer tok = load_tokenizer(a.model);
+  const std::vector<int32_t> tokens = tok.encode(text);  // with BOS first when the model adds one
+  if (opt.protocol == PplProtocol::llamacpp && tok.add_bos()) opt.bos_id = tok.bos_id();
   fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\ntext {}: {} bytes, {} tokens\n", a.model,
              family_name(model.cfg.family), model.cfg.n_layers, model.n_params() / 1e6, path, text.size(),
              tokens.size());

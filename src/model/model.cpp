@@ -44,7 +44,7 @@ void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
   if (cfg.embed_norm) apply_norm(cfg.norm, w.embed_norm, cfg.norm_eps, x, T, H);
 }
 
-void Model::block(int i, float* x, int T, int pos0, KVCache* cache) const {
+void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputObserver* observer) const {
   const BlockWeights& b = w.blocks.at(size_t(i));
   const int H = cfg.hidden, qd = cfg.q_dim(), kd = cfg.kv_dim();
   const size_t n = size_t(T) * H;
@@ -69,6 +69,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache) const {
   }
   float* k_new = k + size_t(S - T) * kd;
   float* v_new = v + size_t(S - T) * kd;
+  if (observer) observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
   b[LinearRole::q].forward(h.data(), T, q.data());
   b[LinearRole::k].forward(h.data(), T, k_new);
   b[LinearRole::v].forward(h.data(), T, v_new);
@@ -80,6 +81,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache) const {
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
   std::vector<float> att(size_t(T) * qd);
   causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim}, q.data(), T, k, v, S, slopes, att.data());
+  if (observer) observer->observe(i, {LinearRole::o}, att.data(), T, qd);
   b[LinearRole::o].forward(att.data(), T, h.data());
   for (size_t j = 0; j < n; ++j) x[j] += h[j];
   if (cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, x, T, H);
@@ -89,16 +91,25 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache) const {
   if (!cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, h.data(), T, H);
   const size_t nf = size_t(T) * cfg.ffn;
   std::vector<float> up(nf), gate;
+  const bool gated = cfg.act == ActKind::silu_gated;
+  if (observer) {
+    if (gated)
+      observer->observe(i, {LinearRole::gate, LinearRole::up}, h.data(), T, H);
+    else
+      observer->observe(i, {LinearRole::up}, h.data(), T, H);
+  }
   b[LinearRole::up].forward(h.data(), T, up.data());
-  if (cfg.act == ActKind::silu_gated) {
+  float* act = up.data();
+  if (gated) {
     gate.resize(nf);
     b[LinearRole::gate].forward(h.data(), T, gate.data());
     apply_activation(cfg.act, gate.data(), up.data(), nf);
-    b[LinearRole::down].forward(gate.data(), T, h.data());
+    act = gate.data();
   } else {
     apply_activation(cfg.act, up.data(), nullptr, nf);
-    b[LinearRole::down].forward(up.data(), T, h.data());
   }
+  if (observer) observer->observe(i, {LinearRole::down}, act, T, cfg.ffn);
+  b[LinearRole::down].forward(act, T, h.data());
   for (size_t j = 0; j < n; ++j) x[j] += h[j];
   if (cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, x, T, H);
 }

@@ -4,6 +4,7 @@
 // drives it block by block) and generation (with a KV cache).
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,15 @@
 namespace gptqt {
 
 class GgufFile;
+
+// Sees the input of every linear layer during a block's forward pass (the
+// quantizer accumulates its Hessians through this). Layers that share an input
+// (q, k, v; gate, up) are reported once, together.
+class LinearInputObserver {
+ public:
+  virtual ~LinearInputObserver() = default;
+  virtual void observe(int block, std::initializer_list<LinearRole> roles, const float* x, int T, int cols) = 0;
+};
 
 class Model {
  public:
@@ -28,7 +38,8 @@ class Model {
   // One block in place. With a cache, K/V of these positions are stored at
   // cache->n_past.. and attention covers all earlier positions; the caller
   // advances cache->n_past after the last block.
-  void block(int i, float* x, int T, int pos0, KVCache* cache = nullptr) const;
+  void block(int i, float* x, int T, int pos0, KVCache* cache = nullptr,
+             LinearInputObserver* observer = nullptr) const;
   // Final norm and project_out: x (T x hidden) -> out (T x embed_dim).
   void final(const float* x, int T, float* out) const;
   // Logits (T x vocab) from final hidden states (T x embed_dim).

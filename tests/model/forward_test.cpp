@@ -1,0 +1,129 @@
+// The forward pass against logits from an independent implementation (Hugging
+// Face transformers), generated once by scripts/fixtures/make_model_fixtures.py.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "model/model.h"
+#include "test_paths.h"
+
+using namespace gptqt;
+using namespace gptqt::test;
+using nlohmann::json;
+
+namespace {
+
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  return json::parse(in);
+}
+
+// Max |ours - ref| over a row, relative to the row's max |ref|; every row within tol.
+void expect_logits_match(const Model& m, const std::vector<int32_t>& tokens, const json& ref_logits,
+                         const json& vocab_ids, double tol, const std::string& what) {
+  std::vector<float> got = m.forward(tokens);
+  ASSERT_EQ(ref_logits.size(), tokens.size()) << what;
+  double worst = 0;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const json& row = ref_logits[t];
+    double max_ref = 0, max_diff = 0;
+    for (size_t j = 0; j < row.size(); ++j) {
+      size_t id = vocab_ids.is_null() ? j : vocab_ids[j].get<size_t>();
+      double r = row[j].get<double>();
+      max_ref = std::max(max_ref, std::abs(r));
+      max_diff = std::max(max_diff, std::abs(double(got[t * size_t(m.cfg.vocab) + id]) - r));
+    }
+    worst = std::max(worst, max_diff / max_ref);
+  }
+  EXPECT_LT(worst, tol) << what;
+  std::printf("%s: worst relative logit error %.2e over %zu positions\n", what.c_str(), worst, tokens.size());
+}
+
+void check_fixture(const std::string& name, const std::string& model_path) {
+  json ref = read_json(fixtures_dir() + "/models/" + name + "/reference.json");
+  Model m = load_model(model_path);
+  EXPECT_EQ(m.cfg.vocab, ref["vocab_size"].get<int>());
+  const json ids = ref.contains("vocab_ids") ? ref["vocab_ids"] : json();
+  expect_logits_match(m, ref["tokens"].get<std::vector<int32_t>>(), ref["logits"], ids, 1e-3, name);
+  if (ref.contains("tokens_long"))
+    expect_logits_match(m, ref["tokens_long"].get<std::vector<int32_t>>(), ref["logits_long"], ids, 1e-3,
+                        name + " (long)");
+}
+
+}  // namespace
+
+class TinyCheckpoint : public testing::TestWithParam<const char*> {};
+
+TEST_P(TinyCheckpoint, LogitsMatchTransformers) {
+  check_fixture(GetParam(), fixtures_dir() + "/models/" + GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, TinyCheckpoint,
+                         testing::Values("tiny-llama", "tiny-llama-tied", "tiny-opt", "tiny-opt-350m-style",
+                                         "tiny-bloom", "tiny-bloom-6h"),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (char& c : s)
+                             if (!isalnum(c)) c = '_';
+                           return s;
+                         });
+
+TEST(RealModel, Stories260KLogitsMatch) {
+  std::string path = data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  check_fixture("stories260K", path);
+}
+
+TEST(RealModel, SmolLM2LogitsMatch) {
+  std::string path = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  if (!file_exists(fixtures_dir() + "/models/smollm2/reference.json")) FAIL() << "fixture missing";
+  check_fixture("smollm2", path);
+}
+
+TEST(RealModel, Stories260KGreedyContinuationIsTheKnownStory) {
+  std::string path = data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  json ref = read_json(fixtures_dir() + "/models/stories260K/reference.json");
+  Model m = load_model(path);
+  // Greedy with the KV cache must reproduce the reference's argmax chain.
+  std::vector<int32_t> toks = ref["tokens"].get<std::vector<int32_t>>();
+  std::vector<int32_t> prompt(toks.begin(), toks.begin() + ref["prompt_tokens"].size());
+  KVCache cache(m.cfg, 64);
+  std::vector<float> logits = m.forward(prompt, &cache);
+  std::vector<int32_t> out = prompt;
+  while (out.size() < toks.size()) {
+    const float* last = logits.data() + (logits.size() / m.cfg.vocab - 1) * m.cfg.vocab;
+    int32_t best = int32_t(std::max_element(last, last + m.cfg.vocab) - last);
+    out.push_back(best);
+    logits = m.forward({best}, &cache);
+  }
+  EXPECT_EQ(out, toks);
+}
+
+TEST(ModelLoad, BadConfigsGiveErrors) {
+  std::string dir = temp_dir();
+  std::filesystem::copy(fixtures_dir() + "/models/tiny-llama", dir, std::filesystem::copy_options::recursive);
+  auto write = [&](const std::string& text) { std::ofstream(dir + "/config.json") << text; };
+  json cfg = read_json(fixtures_dir() + "/models/tiny-llama/config.json");
+  json missing = cfg;
+  missing.erase("hidden_size");
+  write(missing.dump());
+  EXPECT_THROW(load_model(dir), Error);
+  json unknown = cfg;
+  unknown["model_type"] = "mamba";
+  write(unknown.dump());
+  EXPECT_THROW(load_model(dir), Error);
+  json wrong = cfg;
+  wrong["intermediate_size"] = 100;  // tensors no longer match the config
+  write(wrong.dump());
+  EXPECT_THROW(load_model(dir), Error);
+  write("{not json");
+  EXPECT_THROW(load_model(dir), Error);
+  EXPECT_THROW(load_model(dir + "/nope"), Error);
+}
