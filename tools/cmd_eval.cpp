@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "eval/datasets.h"
 #include "eval/perplexity.h"
-#include "text/tokenizer_load.h"
+#include "runtime/model_files.h"
 
 namespace gptqt::cli {
 
@@ -28,7 +28,7 @@ void run_eval(const EvalArgs& a) {
   std::string path;
   const std::string text = load_text(a.text, &path);
   Model model = load_model(a.model);
-  Tokenizer tok = load_tokenizer(a.model);
+  Tokenizer tok = load_model_tokenizer(a.model);
   const std::vector<int32_t> tokens = tok.encode(text);  // with BOS first when the model adds one
   if (opt.protocol == PplProtocol::llamacpp && tok.add_bos()) opt.bos_id = tok.bos_id();
   fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\ntext {}: {} bytes, {} tokens\n", a.model,

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   CLI::App app{"gptqt: quantize large language models to 2-4 bits and run them fast"};
   app.require_subcommand(1);
   gptqt::cli::register_eval(app);
+  gptqt::cli::register_quantize(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

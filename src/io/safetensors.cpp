@@ -32,7 +32,12 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   GPTQT_CHECK(header.is_object(), "{}: safetensors header is not a JSON object", p);
   const uint64_t data_start = 8 + hlen, data_size = file_.size() - data_start;
   for (auto& [name, v] : header.items()) {
-    if (name == "__metadata__") continue;
+    if (name == "__metadata__") {
+      GPTQT_CHECK(v.is_object(), "{}: __metadata__ is not an object", p);
+      for (auto& [k, val] : v.items())
+        if (val.is_string()) metadata_[k] = val.get<std::string>();
+      continue;
+    }
     try {
       Entry e;
       e.dtype = v.at("dtype").get<std::string>();
@@ -62,6 +67,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   }
 }
 
+std::string SafetensorsFile::metadata(const std::string& key) const {
+  auto it = metadata_.find(key);
+  return it == metadata_.end() ? "" : it->second;
+}
+
 const SafetensorsFile::Entry& SafetensorsFile::entry(const std::string& name) const {
   auto it = entries_.find(name);
   GPTQT_CHECK(it != entries_.end(), "{}: no tensor named {}", file_.path(), name);
@@ -69,6 +79,13 @@ const SafetensorsFile::Entry& SafetensorsFile::entry(const std::string& name) co
 }
 
 std::vector<int64_t> SafetensorsFile::shape(const std::string& name) const { return entry(name).shape; }
+
+const uint8_t* SafetensorsFile::raw(const std::string& name, const std::string& dtype, size_t* nbytes) const {
+  const Entry& e = entry(name);
+  GPTQT_CHECK(e.dtype == dtype, "{}: tensor {} has dtype {}, expected {}", file_.path(), name, e.dtype, dtype);
+  *nbytes = size_t(e.end - e.begin);
+  return file_.data() + e.begin;
+}
 
 std::vector<std::string> SafetensorsFile::names() const {
   std::vector<std::string> out;

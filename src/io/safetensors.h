@@ -21,10 +21,14 @@ class SafetensorsFile : public TensorSource {
     uint64_t begin = 0, end = 0;  // absolute offsets in the file
   };
   const std::map<std::string, Entry>& entries() const { return entries_; }
+  // The header's "__metadata__" strings ("" when absent).
+  std::string metadata(const std::string& key) const;
 
   bool has(const std::string& name) const override { return entries_.count(name) != 0; }
   std::vector<int64_t> shape(const std::string& name) const override;
   TensorF32 load(const std::string& name) const override;
+  // The stored bytes of a tensor whose dtype must be `dtype` (e.g. U32 sign planes); Error otherwise.
+  const uint8_t* raw(const std::string& name, const std::string& dtype, size_t* nbytes) const;
   std::vector<std::string> names() const override;
   std::string describe() const override { return file_.path(); }
 
@@ -32,6 +36,7 @@ class SafetensorsFile : public TensorSource {
   const Entry& entry(const std::string& name) const;
   MappedFile file_;
   std::map<std::string, Entry> entries_;
+  std::map<std::string, std::string> metadata_;
 };
 
 }  // namespace gptqt

@@ -2,7 +2,10 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include "kernels/softmax.h"
 
 namespace gptqt {
 
@@ -12,34 +15,30 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
   const int group = s.n_heads / s.n_kv_heads;
   const int p0 = S - T;  // position of the first query
   const float scale = 1.f / std::sqrt(float(hd));
-  std::vector<float> scores(size_t(T) * S);
+  // Queries in chunks: a chunk only needs the keys up to its last position, which
+  // halves the work of a full causal window.
+  constexpr int kChunk = 256;
+  std::vector<float> scores(size_t(std::min(T, kChunk)) * S);
   for (int h = 0; h < s.n_heads; ++h) {
     const int kh = h / group;
-    // scores = scale * Q_h K_khᵀ (T x S); OpenBLAS threads the big products.
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, S, hd, scale, q + h * hd, qd, k + kh * hd, kd, 0.f,
-                scores.data(), S);
     const float slope = alibi.empty() ? 0.f : alibi[h];
-#pragma omp parallel for schedule(static) if (T > 8)
-    for (int t = 0; t < T; ++t) {
-      float* row = scores.data() + size_t(t) * S;
-      const int last = p0 + t;  // attend to positions 0..last
-      float m = -INFINITY;
-      for (int j = 0; j <= last; ++j) {
-        row[j] += slope * float(j - last);
-        m = row[j] > m ? row[j] : m;
+    for (int t0 = 0; t0 < T; t0 += kChunk) {
+      const int n = std::min(kChunk, T - t0);
+      const int keys = p0 + t0 + n;  // positions 0..keys-1 are visible to some query of the chunk
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd,
+                  k + kh * hd, kd, 0.f, scores.data(), keys);
+#pragma omp parallel for schedule(static) if (n > 8)
+      for (int t = 0; t < n; ++t) {
+        float* row = scores.data() + size_t(t) * keys;
+        const int last = p0 + t0 + t;  // this query sees positions 0..last
+        if (slope != 0.f)
+          for (int j = 0; j <= last; ++j) row[j] += slope * float(j - last);
+        kernels::softmax_inplace(row, last + 1);
+        std::fill(row + last + 1, row + keys, 0.f);
       }
-      double sum = 0;
-      for (int j = 0; j <= last; ++j) {
-        row[j] = std::exp(row[j] - m);
-        sum += row[j];
-      }
-      const float inv = float(1.0 / sum);
-      for (int j = 0; j <= last; ++j) row[j] *= inv;
-      for (int j = last + 1; j < S; ++j) row[j] = 0.f;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, keys, 1.f, scores.data(), keys, v + kh * hd, kd,
+                  0.f, out + size_t(t0) * qd + h * hd, qd);
     }
-    // out_h = P V_kh (T x hd)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, S, 1.f, scores.data(), S, v + kh * hd, kd, 0.f,
-                out + h * hd, qd);
   }
 }
 

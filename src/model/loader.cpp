@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/gguf.h"
 #include "io/gguf_tensor_source.h"
 #include "io/hf_checkpoint.h"
 #include "model/architecture.h"
+#include "model/config_json.h"
 #include "model/model.h"
+#include "model/packed_linear.h"
+#include "model/packed_model.h"
 
 namespace gptqt {
 
@@ -32,7 +36,8 @@ std::string bias_name(const std::string& weight_name) {
 
 class Reader {
  public:
-  Reader(const TensorSource& src) : src_(src) {}
+  // packed: the packed model's weights, where linear layers may be stored quantized.
+  explicit Reader(const TensorSource& src, const SafetensorsFile* packed = nullptr) : src_(src), packed_(packed) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -67,7 +72,15 @@ class Reader {
 
   Linear linear(const std::string& name, int rows, int cols, bool bias) const {
     Linear l;
-    l.op = std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols}));
+    const std::string base = name.substr(0, name.size() - std::string(".weight").size());
+    if (packed_ && has_packed_linear(*packed_, base)) {
+      PackedLinear q = read_packed_linear(*packed_, base);
+      GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
+                  base, q.rows, q.cols, rows, cols);
+      l.op = std::make_unique<DenseLinear>(rows, cols, q.dequantize());
+    } else {
+      l.op = std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols}));
+    }
     if (bias) l.bias = get(bias_name(name), {rows});
     return l;
   }
@@ -81,6 +94,7 @@ class Reader {
 
  private:
   const TensorSource& src_;
+  const SafetensorsFile* packed_;
 };
 
 // BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
@@ -102,8 +116,9 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
   }
 }
 
-ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c) {
-  Reader rd(src);
+ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c,
+                          const SafetensorsFile* packed = nullptr) {
+  Reader rd(src, packed);
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
@@ -145,7 +160,12 @@ Model load_model(const std::string& path) {
   GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
   Model m;
   m.source = path;
-  if (fs::is_directory(path)) {
+  if (is_packed_model(path)) {
+    nlohmann::json header = nlohmann::json::parse(read_packed_header(path));
+    m.cfg = config_from_json(header.at("config").dump(), path + "/" + kPackedHeaderFile);
+    SafetensorsFile weights(path + "/" + kPackedWeightsFile);
+    m.w = load_weights(weights, packed_tensor_names(), m.cfg, &weights);
+  } else if (fs::is_directory(path)) {
     HfCheckpoint ckpt(path);
     m.cfg = config_from_hf_json(ckpt.config_json(), path + "/config.json");
     m.w = load_weights(ckpt, architecture(m.cfg.family).hf, m.cfg);

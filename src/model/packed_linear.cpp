@@ -1,0 +1,109 @@
+#include "model/packed_linear.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+#include "io/safetensors.h"
+#include "io/safetensors_writer.h"
+#include "kernels/dequantize.h"
+
+namespace gptqt {
+
+int PackedLinear::n_groups() const {
+  const int g = group_size > 0 ? group_size : cols;
+  return cols > 0 ? (cols + g - 1) / g : 0;
+}
+
+void PackedLinear::check(const std::string& what) const {
+  GPTQT_CHECK(rows > 0 && cols > 0 && bits >= 1 && bits <= 4, "{}: bad packed shape {}x{} at {} bits", what, rows,
+              cols, bits);
+  GPTQT_CHECK(group_size == -1 || group_size == cols || (group_size > 0 && group_size % 32 == 0),
+              "{}: bad group size {}", what, group_size);
+  const size_t words = size_t(cols + 31) / 32, g = size_t(n_groups());
+  GPTQT_CHECK(planes.size() == size_t(bits) * rows * words, "{}: {} plane words, the shape needs {}", what,
+              planes.size(), size_t(bits) * rows * words);
+  GPTQT_CHECK(alpha.size() == g * bits * rows && offset.size() == g * rows, "{}: alpha/offset sizes disagree with the "
+              "shape", what);
+  GPTQT_CHECK(scale.size() == zero.size() && (scale.empty() || scale.size() == g * rows),
+              "{}: scale/zero sizes disagree with the shape", what);
+  if (!perm.empty()) {
+    GPTQT_CHECK(perm.size() == size_t(cols), "{}: perm has {} entries for {} columns", what, perm.size(), cols);
+    std::vector<bool> seen(static_cast<size_t>(cols));
+    for (int32_t p : perm) {
+      GPTQT_CHECK(p >= 0 && p < cols && !seen[size_t(p)], "{}: perm is not a permutation", what);
+      seen[size_t(p)] = true;
+    }
+  }
+  for (float v : alpha) GPTQT_CHECK(std::isfinite(v), "{}: non-finite alpha", what);
+  for (float v : offset) GPTQT_CHECK(std::isfinite(v), "{}: non-finite offset", what);
+}
+
+std::vector<float> PackedLinear::dequantize() const {
+  std::vector<float> stored(size_t(rows) * cols);
+  kernels::dequantize_rows(view(), 0, rows, stored.data());
+  if (perm.empty()) return stored;
+  std::vector<float> out(stored.size());
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < cols; ++i) out[size_t(r) * cols + perm[size_t(i)]] = stored[size_t(r) * cols + i];
+  return out;
+}
+
+double PackedLinear::bits_per_weight() const {
+  double bits_total = double(bits) * rows * cols + 16.0 * (alpha.size() + offset.size()) + 32.0 * perm.size();
+  return bits_total / (double(rows) * cols);
+}
+
+void write_packed_linear(SafetensorsWriter& out, const std::string& prefix, const PackedLinear& q, bool fp16) {
+  q.check(prefix);
+  const int32_t shape[4] = {q.rows, q.cols, q.bits, q.group_size};
+  out.add_i32(prefix + ".shape", {4}, shape);
+  out.add_u32(prefix + ".planes", {q.bits, q.rows, (q.cols + 31) / 32}, q.planes.data());
+  auto add = [&](const char* name, const std::vector<float>& v, std::vector<int64_t> shape) {
+    if (fp16)
+      out.add_f16(prefix + name, std::move(shape), v.data());
+    else
+      out.add_f32(prefix + name, std::move(shape), v.data());
+  };
+  const int g = q.n_groups();
+  add(".alpha", q.alpha, {g, q.bits, q.rows});
+  add(".offset", q.offset, {g, q.rows});
+  if (!q.scale.empty()) {
+    add(".scale", q.scale, {g, q.rows});
+    add(".zero", q.zero, {g, q.rows});
+  }
+  if (!q.perm.empty()) out.add_i32(prefix + ".perm", {q.cols}, q.perm.data());
+}
+
+bool has_packed_linear(const SafetensorsFile& f, const std::string& prefix) { return f.has(prefix + ".planes"); }
+
+PackedLinear read_packed_linear(const SafetensorsFile& f, const std::string& prefix) {
+  PackedLinear q;
+  size_t n;
+  const uint8_t* p = f.raw(prefix + ".shape", "I32", &n);
+  GPTQT_CHECK(n == 16, "{}: {}.shape must hold 4 integers", f.describe(), prefix);
+  int32_t shape[4];
+  std::memcpy(shape, p, 16);
+  q.rows = shape[0];
+  q.cols = shape[1];
+  q.bits = shape[2];
+  q.group_size = shape[3];
+  p = f.raw(prefix + ".planes", "U32", &n);
+  q.planes.resize(n / 4);
+  std::memcpy(q.planes.data(), p, q.planes.size() * 4);
+  q.alpha = f.load(prefix + ".alpha").data;
+  q.offset = f.load(prefix + ".offset").data;
+  if (f.has(prefix + ".scale")) {
+    q.scale = f.load(prefix + ".scale").data;
+    q.zero = f.load(prefix + ".zero").data;
+  }
+  if (f.has(prefix + ".perm")) {
+    p = f.raw(prefix + ".perm", "I32", &n);
+    q.perm.resize(n / 4);
+    std::memcpy(q.perm.data(), p, q.perm.size() * 4);
+  }
+  q.check(f.describe() + ": " + prefix);
+  return q;
+}
+
+}  // namespace gptqt

@@ -1,0 +1,83 @@
+#include "quant/method.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "quant/bcq_grid.h"
+#include "quant/gptqt_grid.h"
+#include "quant/linear_grid.h"
+
+namespace gptqt::quant {
+
+void validate(const MethodOptions& m) {
+  GPTQT_CHECK(m.method == "rtn" || m.method == "gptq" || m.method == "bcq" || m.method == "gptqt",
+              "unknown method \"{}\" (rtn, gptq, bcq, gptqt)", m.method);
+  GPTQT_CHECK(m.solver == "auto" || m.solver == "gptq" || m.solver == "none", "unknown solver \"{}\"", m.solver);
+  GPTQT_CHECK(m.bits >= 1 && m.bits <= 4, "--bits {}: the packed format holds 1 to 4 bits", m.bits);
+  GPTQT_CHECK(m.group_size == -1 || (m.group_size >= 32 && m.group_size % 32 == 0),
+              "--group-size {}: use -1 (whole rows) or a multiple of 32", m.group_size);
+  GPTQT_CHECK(m.damp > 0 && m.damp < 10, "--damp {} is out of range", m.damp);
+  GPTQT_CHECK(m.method != "gptqt" || (m.inter_bits > m.bits && m.inter_bits <= 8), "--inter-bits {} must lie in {}..8", m.inter_bits,
+              m.bits + 1);
+  GPTQT_CHECK(m.rounding == "two" || m.rounding == "one", "--rounding {}: two or one", m.rounding);
+  GPTQT_CHECK(m.search == "fast" || m.search == "exhaustive" || m.search == "alternating",
+              "--search {}: fast, exhaustive or alternating", m.search);
+  GPTQT_CHECK(m.weighting == "hdiag" || m.weighting == "plain", "--weighting {}: hdiag or plain", m.weighting);
+  GPTQT_CHECK(m.p_from > 0 && m.p_to >= m.p_from && m.p_step > 0, "bad re-explore range");
+  GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
+}
+
+bool uses_solver(const MethodOptions& m) {
+  if (m.solver != "auto") return m.solver == "gptq";
+  return m.method == "gptq" || m.method == "gptqt";
+}
+
+std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m) {
+  validate(m);
+  if (m.method == "rtn" || m.method == "gptq") {
+    LinearGridOptions o;
+    o.bits = m.bits;
+    o.symmetric = m.symmetric;
+    o.mse = m.mse;
+    return std::make_unique<LinearFitter>(o);
+  }
+  if (m.method == "bcq") {
+    BcqOptions o;
+    o.bits = m.bits;
+    return std::make_unique<BcqFitter>(o);
+  }
+  GptqtOptions o;
+  o.bits = m.bits;
+  o.inter_bits = m.inter_bits;
+  o.re_explore = m.re_explore;
+  o.p_grid = range_grid(m.p_from, m.p_to, m.p_step);
+  o.rounding = m.rounding == "two" ? GptqtRounding::two : GptqtRounding::one;
+  o.search = m.search == "fast"         ? CriticalPointSearch::fast
+             : m.search == "exhaustive" ? CriticalPointSearch::exhaustive
+                                        : CriticalPointSearch::alternating;
+  o.weighting = m.weighting == "hdiag" ? GptqtWeighting::hdiag : GptqtWeighting::plain;
+  return std::make_unique<GptqtFitter>(o);
+}
+
+GptqOptions solver_options(const MethodOptions& m) {
+  GptqOptions o;
+  o.group_size = m.group_size;
+  o.act_order = m.act_order;
+  o.static_groups = m.static_groups;
+  o.damp = m.damp;
+  return o;
+}
+
+std::string describe(const MethodOptions& m) {
+  std::string s = fmt::format("method={} solver={} bits={} group_size={}", m.method,
+                              uses_solver(m) ? "gptq" : "none", m.bits, m.group_size);
+  if (uses_solver(m))
+    s += fmt::format(" act_order={} static_groups={} damp={}", m.act_order, m.static_groups, m.damp);
+  if (m.method == "rtn" || m.method == "gptq") s += fmt::format(" symmetric={} mse={}", m.symmetric, m.mse);
+  if (m.method == "gptqt")
+    s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", m.inter_bits,
+                     m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, m.search, m.weighting);
+  return s;
+}
+
+}  // namespace gptqt::quant

@@ -1,0 +1,42 @@
+// The quantization methods of `gptqt quantize`, as one options record:
+//   rtn   linear grid, no solver        gptq   linear grid + GPTQ solver
+//   bcq   BCQ grid, no solver           gptqt  GPTQT grid + GPTQ solver
+// Any grid can be run with or without the solver (--solver), for ablations.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quant/gptq_solver.h"
+#include "quant/grid.h"
+
+namespace gptqt::quant {
+
+struct MethodOptions {
+  std::string method = "gptq";  // rtn | gptq | bcq | gptqt
+  std::string solver = "auto";  // auto (by method) | gptq | none
+  int bits = 4;
+  int group_size = -1;
+  // GPTQ solver
+  bool act_order = false, static_groups = false;
+  double damp = 0.01;
+  // linear grid
+  bool symmetric = false, mse = false;
+  // GPTQT grid
+  int inter_bits = 4;
+  bool re_explore = true;
+  std::string rounding = "two";    // two | one
+  std::string search = "fast";     // fast | exhaustive | alternating
+  std::string weighting = "hdiag"; // hdiag | plain
+  float p_from = 0.70f, p_to = 1.10f, p_step = 0.02f;
+};
+
+// Throws Error on an unknown method or an impossible combination.
+void validate(const MethodOptions& m);
+std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m);
+bool uses_solver(const MethodOptions& m);
+GptqOptions solver_options(const MethodOptions& m);
+// Every option that changes the result, as one line (logs, headers, resume fingerprints).
+std::string describe(const MethodOptions& m);
+
+}  // namespace gptqt::quant

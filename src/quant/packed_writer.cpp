@@ -1,0 +1,165 @@
+#include "quant/packed_writer.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "io/gguf.h"
+#include "io/gguf_writer.h"
+#include "io/safetensors_writer.h"
+#include "model/config_json.h"
+#include "model/packed_model.h"
+#include "quant/packed_conversion.h"
+
+namespace gptqt::quant {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string at_block(std::string tmpl, int i) {
+  tmpl.replace(tmpl.find("{}"), 2, std::to_string(i));
+  return tmpl;
+}
+
+std::string strip_weight(const std::string& name) { return name.substr(0, name.size() - 7); }
+
+void add_norm(SafetensorsWriter& w, const std::string& name, const Norm& n) {
+  w.add_f32(name, {int64_t(n.weight.size())}, n.weight.data());
+  if (!n.bias.empty()) w.add_f32(strip_weight(name) + ".bias", {int64_t(n.bias.size())}, n.bias.data());
+}
+
+void add_dense(SafetensorsWriter& w, const std::string& name, const Linear& l) {
+  const DenseLinear* d = l.dense();
+  GPTQT_CHECK(d, "{}: expected an unquantized layer", name);
+  w.add_f32(name, {d->rows(), d->cols()}, d->weights().data());
+  if (!l.bias.empty()) w.add_f32(strip_weight(name) + ".bias", {int64_t(l.bias.size())}, l.bias.data());
+}
+
+// The source's tokenizer, so the packed folder is self-contained.
+void copy_tokenizer(const Model& model, const std::string& dir) {
+  if (model.gguf) {
+    std::vector<std::pair<std::string, GgufValue>> kv;
+    for (const auto& [k, v] : model.gguf->metadata())
+      if (k.rfind("tokenizer.", 0) == 0) kv.emplace_back(k, v);
+    GPTQT_CHECK(!kv.empty(), "{}: no tokenizer metadata to carry over", model.source);
+    write_gguf_metadata(dir + "/tokenizer.gguf", kv);
+    return;
+  }
+  bool any = false;
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json"}) {
+    fs::path src = fs::path(model.source) / f;
+    if (fs::exists(src)) {
+      fs::copy_file(src, fs::path(dir) / f);
+      any = true;
+    }
+  }
+  if (!any) fmt::print(stderr, "warning: {} has no tokenizer files; the packed model has none either\n", model.source);
+}
+
+std::string now_utc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+}  // namespace
+
+std::string quant_log_csv(const PipelineResult& r) {
+  std::string s = "block,layer,loss,damp,seconds,fallback_rtn,dead_inputs,samples\n";
+  for (const LayerLogRow& l : r.log)
+    s += fmt::format("{},{},{:.6g},{:.6g},{:.3f},{},{},{}\n", l.block, l.layer, l.loss, l.damp, l.seconds,
+                     l.fallback_rtn ? 1 : 0, l.dead_inputs, l.samples);
+  return s;
+}
+
+double write_packed_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
+                          const PackedModelInfo& info, const std::string& out_dir) {
+  const TensorNames& nm = packed_tensor_names();
+  const ModelConfig& c = model.cfg;
+  SafetensorsWriter w;
+  w.add_f32(nm.tok_embd, {c.vocab, c.embed_dim}, model.w.tok_embd.data());
+  if (!model.w.pos_embd.empty())
+    w.add_f32(nm.pos_embd, {int64_t(model.w.pos_embd.size()) / c.hidden, c.hidden}, model.w.pos_embd.data());
+  if (c.embed_norm) add_norm(w, nm.embed_norm, model.w.embed_norm);
+  if (model.w.project_in.op) add_dense(w, nm.project_in, model.w.project_in);
+  if (model.w.project_out.op) add_dense(w, nm.project_out, model.w.project_out);
+  if (c.final_norm) add_norm(w, nm.final_norm, model.w.final_norm);
+  if (!c.tied_head) add_dense(w, nm.head, model.w.head);
+
+  double qbits = 0, qweights = 0;
+  for (int b = 0; b < c.n_layers; ++b) {
+    const BlockWeights& bw = model.w.blocks[size_t(b)];
+    add_norm(w, at_block(nm.attn_norm, b), bw.attn_norm);
+    add_norm(w, at_block(nm.ffn_norm, b), bw.ffn_norm);
+    for (int r = 0; r < kNumLinearRoles; ++r) {
+      if (!bw.lin[r].op) continue;
+      const std::string name = at_block(nm.lin[r], b), base = strip_weight(name);
+      const auto& q = result.blocks.at(size_t(b)).lin[r];
+      GPTQT_CHECK(q.has_value(), "block {} {}: no quantized weights to write", b, linear_role_name(LinearRole(r)));
+      PackedLinear p = to_packed(*q);
+      write_packed_linear(w, base, p, /*fp16=*/true);
+      if (!bw.lin[r].bias.empty()) w.add_f32(base + ".bias", {int64_t(bw.lin[r].bias.size())}, bw.lin[r].bias.data());
+      qbits += p.bits_per_weight() * double(p.rows) * p.cols;
+      qweights += double(p.rows) * p.cols;
+    }
+  }
+  const double bpw = qbits / qweights;
+
+  json header = {
+      {"format", kPackedFormat},
+      {"format_version", kPackedFormatVersion},
+      {"tool", "gptqt"},
+      {"tool_version", GPTQT_VERSION},
+      {"created", now_utc()},
+      {"source_model", info.source_model},
+      {"config", json::parse(config_to_json(c))},
+      {"quantization",
+       {{"method", method.method},
+        {"solver", uses_solver(method) ? "gptq" : "none"},
+        {"bits", method.bits},
+        {"group_size", method.group_size},
+        {"act_order", method.act_order},
+        {"static_groups", method.static_groups},
+        {"damp", method.damp},
+        {"true_sequential", info.true_sequential},
+        {"options", describe(method)},
+        {"bits_per_weight", bpw},
+        {"quantized_weights", qweights}}},
+      {"calibration",
+       {{"text", info.calibration}, {"nsamples", info.nsamples}, {"seqlen", info.seqlen}, {"seed", info.seed}}},
+  };
+
+  // Everything goes into a temporary folder first; the rename at the end is atomic.
+  const std::string tmp = fmt::format("{}.tmp.{}", out_dir, ::getpid());
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  try {
+    w.write(tmp + "/" + kPackedWeightsFile);
+    copy_tokenizer(model, tmp);
+    write_file_atomic(tmp + "/quant_log.csv", quant_log_csv(result));
+    write_file_atomic(tmp + "/" + kPackedHeaderFile, header.dump(2) + "\n");
+    if (fs::exists(out_dir)) {
+      const std::string old = fmt::format("{}.old.{}", out_dir, ::getpid());
+      fs::rename(out_dir, old);
+      fs::rename(tmp, out_dir);
+      fs::remove_all(old);
+    } else {
+      fs::rename(tmp, out_dir);
+    }
+  } catch (...) {
+    fs::remove_all(tmp);
+    throw;
+  }
+  return bpw;
+}
+
+}  // namespace gptqt::quant

@@ -1,0 +1,28 @@
+// Writes a quantized model in the packed format (docs/format.md), atomically:
+// everything goes to a temporary folder that is renamed into place at the end.
+#pragma once
+#include <string>
+
+#include "model/model.h"
+#include "quant/pipeline.h"
+
+namespace gptqt::quant {
+
+struct PackedModelInfo {
+  std::string source_model;    // the path it was quantized from
+  std::string calibration;     // text name or path ("" without a solver)
+  int nsamples = 0, seqlen = 0;
+  uint64_t seed = 0;
+  bool true_sequential = false;
+};
+
+// `model` supplies the unquantized tensors (embeddings, norms, head, biases);
+// `result` the quantized linear layers. Returns the bits per weight of the
+// quantized layers as stored (planes + fp16 alpha/offset).
+double write_packed_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
+                          const PackedModelInfo& info, const std::string& out_dir);
+
+// quant_log.csv: one row per layer (block, layer, loss, damp, seconds, ...).
+std::string quant_log_csv(const PipelineResult& result);
+
+}  // namespace gptqt::quant

@@ -1,0 +1,178 @@
+#include "quant/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+
+#include "core/error.h"
+#include "core/progress.h"
+#include "quant/hessian.h"
+#include "quant/rtn.h"
+#include "quant/work_dir.h"
+
+namespace gptqt::quant {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<std::vector<LinearRole>> stages(const Model& m, bool true_sequential) {
+  std::vector<LinearRole> present;
+  for (int r = 0; r < kNumLinearRoles; ++r)
+    if (m.w.blocks[0].lin[r].op) present.push_back(LinearRole(r));
+  if (!true_sequential) return {present};
+  std::vector<std::vector<LinearRole>> out = {{LinearRole::q, LinearRole::k, LinearRole::v}, {LinearRole::o}};
+  if (m.w.blocks[0][LinearRole::gate].op)
+    out.push_back({LinearRole::gate, LinearRole::up});
+  else
+    out.push_back({LinearRole::up});
+  out.push_back({LinearRole::down});
+  return out;
+}
+
+// Accumulates one Hessian per distinct input of the roles being quantized.
+class HessianObserver : public LinearInputObserver {
+ public:
+  explicit HessianObserver(const std::vector<LinearRole>& wanted) : wanted_(wanted) {}
+  void observe(int, std::initializer_list<LinearRole> roles, const float* x, int T, int cols) override {
+    for (LinearRole r : roles) {
+      if (std::find(wanted_.begin(), wanted_.end(), r) == wanted_.end()) continue;
+      auto t0 = Clock::now();
+      auto it = acc_.find(*roles.begin());
+      if (it == acc_.end()) it = acc_.emplace(*roles.begin(), HessianAccumulator(cols)).first;
+      it->second.add(x, T);
+      for (LinearRole s : roles) owner_[s] = *roles.begin();
+      seconds += since(t0);
+      return;  // one accumulator serves every role that shares this input
+    }
+  }
+  const HessianAccumulator& of(LinearRole r) const {
+    auto o = owner_.find(r);
+    GPTQT_CHECK(o != owner_.end(), "internal: no Hessian was collected for {}", linear_role_name(r));
+    return acc_.at(o->second);
+  }
+  double seconds = 0;
+
+ private:
+  std::vector<LinearRole> wanted_;
+  std::map<LinearRole, HessianAccumulator> acc_;
+  std::map<LinearRole, LinearRole> owner_;
+};
+
+void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
+  m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
+}
+
+}  // namespace
+
+PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
+                              const std::function<void(const PipelineResult&, int)>& on_block_done) {
+  const auto start = Clock::now();
+  const ModelConfig& c = model.cfg;
+  const bool solver = uses_solver(opt.method);
+  const std::unique_ptr<GridFitter> fitter = make_fitter(opt.method);
+  const GptqOptions sopt = solver_options(opt.method);
+  if (solver) {
+    GPTQT_CHECK(!opt.calibration.empty(), "the {} method needs calibration data, and none was given",
+                opt.method.method);
+    for (const auto& s : opt.calibration) GPTQT_CHECK(!s.empty(), "an empty calibration window");
+  }
+
+  PipelineResult res;
+  res.blocks.resize(size_t(c.n_layers));
+  std::optional<WorkDir> work;
+  if (!opt.work_dir.empty()) work.emplace(opt.work_dir, opt.fingerprint);
+
+  // Hidden states entering the current block, one buffer per calibration window.
+  std::vector<std::vector<float>> xs;
+  if (solver) {
+    auto t0 = Clock::now();
+    for (const auto& s : opt.calibration) {
+      xs.emplace_back(s.size() * size_t(c.hidden));
+      model.embed(s.data(), int(s.size()), 0, xs.back().data());
+    }
+    res.forward_seconds += since(t0);
+  }
+  auto propagate = [&](int b) {
+    auto t0 = Clock::now();
+    for (size_t s = 0; s < xs.size(); ++s) model.block(b, xs[s].data(), int(opt.calibration[s].size()), 0);
+    res.forward_seconds += since(t0);
+  };
+
+  const auto plan = stages(model, opt.true_sequential);
+  Progress progress("quantize", c.n_layers, opt.progress);
+  int quantized_now = 0;
+  for (int b = 0; b < c.n_layers; ++b) {
+    // A block finished by an earlier, interrupted run of the same job: reuse it.
+    if (work && work->has_block(b)) {
+      WorkDir::Block saved = work->load_block(b);
+      for (int r = 0; r < kNumLinearRoles; ++r)
+        if (saved.lin[r]) install(model, b, LinearRole(r), *saved.lin[r]);
+      res.blocks[size_t(b)].lin = std::move(saved.lin);
+      res.log.insert(res.log.end(), saved.log.begin(), saved.log.end());
+      ++res.resumed_blocks;
+      if (solver) propagate(b);
+      progress.update(b + 1, "(resumed)");
+      continue;
+    }
+    if (opt.max_blocks > 0 && quantized_now == opt.max_blocks) {
+      progress.finish("(stopped: --max-blocks)");
+      res.total_seconds = since(start);
+      return res;
+    }
+    ++quantized_now;
+    std::vector<LayerLogRow> rows;
+    for (const auto& stage : plan) {
+      HessianObserver obs(stage);
+      if (solver) {
+        auto t0 = Clock::now();
+        for (size_t s = 0; s < xs.size(); ++s) {
+          std::vector<float> x = xs[s];  // the block's output is not needed here, only its linear inputs
+          model.block(b, x.data(), int(opt.calibration[s].size()), 0, nullptr, &obs);
+        }
+        res.forward_seconds += since(t0) - obs.seconds;
+        res.hessian_seconds += obs.seconds;
+      }
+      for (LinearRole r : stage) {
+        const Linear& lin = model.w.blocks[size_t(b)][r];
+        const DenseLinear* dense = lin.dense();
+        GPTQT_CHECK(dense, "block {} {}: the layer is already quantized", b, linear_role_name(r));
+        LayerLogRow row{b, linear_role_name(r)};
+        auto t0 = Clock::now();
+        QuantizedLinear q;
+        if (solver) {
+          const HessianAccumulator& acc = obs.of(r);
+          GptqResult g = gptq_quantize(dense->weights().data(), dense->rows(), dense->cols(), acc.hessian().data(),
+                                       *fitter, sopt);
+          q = std::move(g.weights);
+          row.loss = g.report.loss;
+          row.damp = g.report.damp;
+          row.fallback_rtn = g.report.fallback_rtn;
+          row.dead_inputs = g.report.dead_inputs;
+          row.samples = acc.samples();
+        } else {
+          q = quantize_rtn(dense->weights().data(), dense->rows(), dense->cols(), *fitter, opt.method.group_size);
+        }
+        row.seconds = since(t0);
+        res.solver_seconds += row.seconds;
+        install(model, b, r, q);
+        res.blocks[size_t(b)].lin[int(r)] = std::move(q);
+        rows.push_back(row);
+      }
+    }
+    if (solver) propagate(b);
+    if (work) work->save_block(b, res.blocks[size_t(b)].lin, rows);
+    res.log.insert(res.log.end(), rows.begin(), rows.end());
+    res.total_seconds = since(start);
+    if (on_block_done) on_block_done(res, b);
+    progress.update(b + 1);
+  }
+  progress.finish();
+  res.complete = true;
+  res.total_seconds = since(start);
+  return res;
+}
+
+}  // namespace gptqt::quant

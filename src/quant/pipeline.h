@@ -1,0 +1,56 @@
+// The sequential quantization pipeline (method.md §3): calibration windows pass
+// through the model block by block; per block the inputs of every linear layer
+// are accumulated into Hessians, the layers are quantized, and the calibration
+// is pushed through the *quantized* block to feed the next one. Only one
+// block's activations and Hessians are alive at a time.
+#pragma once
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+#include "quant/method.h"
+#include "quant/quantized_linear.h"
+
+namespace gptqt::quant {
+
+struct PipelineOptions {
+  MethodOptions method;
+  bool true_sequential = false;                   // Llama: [q,k,v] -> [o] -> [gate,up] -> [down]
+  std::vector<std::vector<int32_t>> calibration;  // token windows; needed when the method uses the solver
+  std::string work_dir;                           // where finished blocks are kept for resume ("" = none)
+  std::string fingerprint;                        // identifies the job; resume requires the same
+  int max_blocks = 0;  // > 0: stop after quantizing this many blocks in this run (the work folder keeps them)
+  bool progress = true;
+};
+
+struct LayerLogRow {
+  int block = 0;
+  std::string layer;
+  double loss = 0, damp = 0, seconds = 0;
+  bool fallback_rtn = false;
+  int dead_inputs = 0;
+  long samples = 0;  // calibration tokens behind the Hessian
+};
+
+struct QuantizedBlock {
+  std::array<std::optional<QuantizedLinear>, kNumLinearRoles> lin;
+};
+
+struct PipelineResult {
+  std::vector<QuantizedBlock> blocks;
+  std::vector<LayerLogRow> log;
+  int resumed_blocks = 0;
+  bool complete = false;  // false when max_blocks stopped the run early
+  double forward_seconds = 0, hessian_seconds = 0, solver_seconds = 0, total_seconds = 0;
+};
+
+// Quantizes every linear layer of every block of `model` in place: afterwards
+// each holds its dequantized quantized weights (so `model` evaluates as the
+// quantized model would). `on_block_done` runs after each block (progress, logs).
+PipelineResult quantize_model(Model& model, const PipelineOptions& options,
+                              const std::function<void(const PipelineResult&, int block)>& on_block_done = {});
+
+}  // namespace gptqt::quant

@@ -1,0 +1,135 @@
+// The `gptqt` command end to end: bad input gives one line on stderr and exit
+// code 1; eval prints its JSON; quantize writes a packed model that eval reads;
+// an interrupted quantization resumes to a bit-identical result.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_paths.h"
+
+using namespace gptqt::test;
+
+namespace {
+
+struct CmdResult {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+CmdResult run_gptqt(const std::string& args) {
+  const std::string dir = temp_dir();
+  const std::string cmd = gptqt_binary() + " " + args + " > " + dir + "/out 2> " + dir + "/err";
+  int status = std::system(cmd.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/out"), slurp(dir + "/err")};
+}
+
+std::string stories() { return data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf"; }
+
+// Exit code 1 and the error as the last line of stderr, in one line (information
+// printed before the failure may precede it).
+void expect_one_line_error(const CmdResult& r, const std::string& what) {
+  EXPECT_EQ(r.code, 1) << what << "\n" << r.err;
+  ASSERT_FALSE(r.err.empty()) << what;
+  ASSERT_EQ(r.err.back(), '\n') << what;
+  const size_t start = r.err.rfind('\n', r.err.size() - 2);
+  const std::string last = r.err.substr(start == std::string::npos ? 0 : start + 1);
+  EXPECT_EQ(last.rfind("gptqt: error: ", 0), 0u) << what << ": " << r.err;
+  const size_t first_error = r.err.find("gptqt: error: ");
+  EXPECT_EQ(first_error, start == std::string::npos ? 0 : start + 1) << what << ": multi-line error: " << r.err;
+}
+
+nlohmann::json last_json_line(const std::string& out) {
+  auto end = out.find_last_not_of('\n');
+  auto start = out.rfind('\n', end);
+  return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1, end - start));
+}
+
+}  // namespace
+
+TEST(Cli, BadInputGivesOneLineErrors) {
+  const std::string dir = temp_dir();
+  std::ofstream(dir + "/empty.txt").close();
+  std::ofstream(dir + "/blank.txt") << "  \n\n";
+  std::ofstream(dir + "/bad.gguf") << "GGUF\x03\0\0\0garbage";
+  std::ofstream(dir + "/text.txt") << "Once upon a time there was a tiny model.";
+  if (file_exists(stories())) {
+    expect_one_line_error(run_gptqt("eval -m " + stories() + " --text " + dir + "/empty.txt"), "empty text");
+    expect_one_line_error(run_gptqt("eval -m " + stories() + " --text " + dir + "/blank.txt"), "blank text");
+    expect_one_line_error(run_gptqt("eval -m " + stories() + " --text " + dir + "/missing.txt"), "missing text");
+    expect_one_line_error(run_gptqt("eval -m " + stories() + " --text " + dir + "/text.txt --ctx 4096"),
+                          "text shorter than a window");
+    expect_one_line_error(run_gptqt("quantize -m " + stories() + " --method gptq --calib " + dir + "/empty.txt -o " + dir +
+                                "/q"),
+                          "empty calibration text");
+  }
+  expect_one_line_error(run_gptqt("eval -m " + dir + "/bad.gguf --text " + dir + "/text.txt"), "corrupt GGUF");
+  expect_one_line_error(run_gptqt("eval -m " + dir + "/nope.gguf --text " + dir + "/text.txt"), "missing model");
+  CmdResult usage = run_gptqt("eval --text x");
+  EXPECT_NE(usage.code, 0);
+}
+
+TEST(Cli, EvalPrintsJsonLast) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  CmdResult r = run_gptqt("eval -m " + stories() + " --text tinystories --ctx 256 --max-windows 3 --json --threads 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j = last_json_line(r.out);
+  for (const char* k : {"ppl", "ppl_stderr", "tokens", "windows", "protocol", "ctx", "seconds"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["windows"], 3);
+  EXPECT_EQ(j["ctx"], 256);
+  EXPECT_EQ(j["protocol"], "gptq");
+  EXPECT_GT(j["ppl"].get<double>(), 1.0);
+  EXPECT_LT(j["ppl"].get<double>(), 20.0);  // stories260K on its own domain is near 6
+  EXPECT_NE(r.out.find("Final estimate: PPL = "), std::string::npos);
+  EXPECT_NE(r.err.find("perplexity"), std::string::npos);  // progress on stderr
+}
+
+TEST(Cli, QuantizeWritesAPackedModelThatEvalReads) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string out = temp_dir() + "/q";
+  CmdResult q = run_gptqt("quantize -m " + stories() + " --method gptq --bits 4 --group-size 32 --calib tinystories "
+                "--nsamples 8 --seqlen 128 -o " + out);
+  ASSERT_EQ(q.code, 0) << q.err;
+  for (const char* f : {"gptqt.json", "weights.safetensors", "tokenizer.gguf", "quant_log.csv"})
+    EXPECT_TRUE(file_exists(out + "/" + f)) << f;
+  EXPECT_FALSE(file_exists(out + ".work")) << "work folder left behind";
+  const std::string log = slurp(out + "/quant_log.csv");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1 + 5 * 7) << log;  // header + 5 blocks x 7 layers
+  CmdResult fp = run_gptqt("eval -m " + stories() + " --text tinystories --ctx 256 --max-windows 4 --json --threads 1");
+  CmdResult qe = run_gptqt("eval -m " + out + " --text tinystories --ctx 256 --max-windows 4 --json --threads 1");
+  ASSERT_EQ(qe.code, 0) << qe.err;
+  double p_fp = last_json_line(fp.out)["ppl"], p_q = last_json_line(qe.out)["ppl"];
+  EXPECT_GT(p_q, p_fp * 0.98);
+  EXPECT_LT(p_q, p_fp * 1.5) << "4-bit g32 GPTQ should cost little";
+}
+
+TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string dir = temp_dir();
+  const std::string common = "quantize -m " + stories() + " --method gptqt --bits 3 --group-size 64 --calib "
+                             "tinystories --nsamples 4 --seqlen 128 --threads 1 ";
+  CmdResult whole = run_gptqt(common + "-o " + dir + "/whole");
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  CmdResult part = run_gptqt(common + "--max-blocks 2 -o " + dir + "/resumed");
+  ASSERT_EQ(part.code, 0) << part.err;
+  EXPECT_FALSE(file_exists(dir + "/resumed/gptqt.json")) << "an unfinished job must not look finished";
+  EXPECT_TRUE(file_exists(dir + "/resumed.work"));
+  CmdResult other = run_gptqt("quantize -m " + stories() + " --method gptq --bits 3 --calib tinystories --nsamples 4 "
+                    "--seqlen 128 -o " + dir + "/resumed");
+  expect_one_line_error(other, "a different job in the same work folder");
+  CmdResult rest = run_gptqt(common + "-o " + dir + "/resumed");
+  ASSERT_EQ(rest.code, 0) << rest.err;
+  EXPECT_NE(rest.err.find("2 blocks resumed"), std::string::npos) << rest.err;
+  EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/resumed/weights.safetensors"));
+}

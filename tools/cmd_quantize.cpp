@@ -1,0 +1,135 @@
+// gptqt quantize: RTN, GPTQ, BCQ or GPTQT over every linear layer of a model,
+// written in the packed format. Interrupted, a re-run with the same arguments
+// resumes after the last finished block (the work folder is <out>.work).
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "commands.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "eval/datasets.h"
+#include "quant/packed_writer.h"
+#include "quant/pipeline.h"
+#include "runtime/model_files.h"
+#include "text/calibration.h"
+
+namespace gptqt::cli {
+
+namespace {
+
+struct QuantizeArgs {
+  std::string model, out, calib = "wikitext2-valid";
+  quant::MethodOptions m;
+  bool true_sequential = false, keep_work = false;
+  std::string re_explore = "on";
+  int nsamples = 128, seqlen = 0, threads = 0, max_blocks = 0;
+  uint64_t seed = 0;
+};
+
+void run_quantize(QuantizeArgs a) {
+  apply_threads(a.threads);
+  a.m.re_explore = a.re_explore == "on";
+  quant::validate(a.m);
+  Model model = load_model(a.model);
+  const ModelConfig& c = model.cfg;
+  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, family_name(c.family), c.n_layers,
+             model.n_params() / 1e6, quant::describe(a.m));
+
+  quant::PipelineOptions opt;
+  opt.method = a.m;
+  opt.true_sequential = a.true_sequential;
+  quant::PackedModelInfo info;
+  info.source_model = a.model;
+  info.true_sequential = a.true_sequential;
+  if (quant::uses_solver(a.m)) {
+    const int seqlen = a.seqlen > 0 ? a.seqlen : std::min(2048, c.max_ctx);
+    std::string path;
+    const std::string text = load_text(a.calib, &path);
+    const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(text);
+    opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
+    fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}\n", a.nsamples, seqlen, path,
+               tokens.size(), a.seed);
+    info.calibration = a.calib;
+    info.nsamples = a.nsamples;
+    info.seqlen = seqlen;
+    info.seed = a.seed;
+  }
+  opt.work_dir = a.out + ".work";
+  opt.max_blocks = a.max_blocks;
+  opt.fingerprint = fmt::format("model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={}", a.model,
+                                quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen,
+                                info.seed);
+  fmt::print("block,layer,loss,damp,seconds\n");
+  quant::PipelineResult r = quant::quantize_model(model, opt, [](const quant::PipelineResult& res, int block) {
+    for (const auto& l : res.log)
+      if (l.block == block)
+        fmt::print("{},{},{:.6g},{:.4g},{:.2f}{}\n", l.block, l.layer, l.loss, l.damp, l.seconds,
+                   l.fallback_rtn ? ",RTN fallback" : "");
+    std::fflush(stdout);
+  });
+  if (!r.complete) {
+    fmt::print(stderr, "stopped after {} blocks; run the same command again to go on (state in {})\n",
+               a.max_blocks, opt.work_dir);
+    return;
+  }
+  const double bpw = quant::write_packed_model(model, r, a.m, info, a.out);
+  if (!a.keep_work) std::filesystem::remove_all(opt.work_dir);
+  fmt::print(stderr,
+             "wrote {} ({:.3f} bits per quantized weight; {} blocks resumed)\n"
+             "time {:.1f} s: forward {:.1f} s, Hessians {:.1f} s, quantizer {:.1f} s\n",
+             a.out, bpw, r.resumed_blocks, r.total_seconds, r.forward_seconds, r.hessian_seconds, r.solver_seconds);
+}
+
+}  // namespace
+
+void register_quantize(CLI::App& app) {
+  auto a = std::make_shared<QuantizeArgs>();
+  CLI::App* cmd = app.add_subcommand("quantize", "quantize a model's linear layers to 1-4 bits");
+  cmd->add_option("--model,-m", a->model, "GGUF file or Hugging Face folder")->required();
+  cmd->add_option("--out,-o", a->out, "output folder (packed format)")->required();
+  cmd->add_option("--method", a->m.method, "rtn, gptq, bcq or gptqt")
+      ->check(CLI::IsMember({"rtn", "gptq", "bcq", "gptqt"}))
+      ->capture_default_str();
+  cmd->add_option("--solver", a->m.solver, "auto (gptq for gptq/gptqt), gptq or none")
+      ->check(CLI::IsMember({"auto", "gptq", "none"}))
+      ->capture_default_str();
+  cmd->add_option("--bits", a->m.bits, "bits per weight")->check(CLI::Range(1, 4))->capture_default_str();
+  cmd->add_option("--group-size", a->m.group_size, "columns per group (-1 = whole row)")->capture_default_str();
+  cmd->add_flag("--act-order", a->m.act_order, "quantize columns by decreasing Hessian diagonal");
+  cmd->add_flag("--static-groups", a->m.static_groups, "fit every group's grid before the solver runs");
+  cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
+  cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
+  cmd->add_flag("--symmetric", a->m.symmetric, "symmetric linear grid");
+  cmd->add_flag("--mse", a->m.mse, "search the linear grid's range by MSE");
+  cmd->add_option("--inter-bits", a->m.inter_bits, "GPTQT: bits of the intermediate linear grid")
+      ->capture_default_str();
+  cmd->add_option("--re-explore", a->re_explore, "GPTQT: re-explore the range factor (on|off)")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  cmd->add_option("--rounding", a->m.rounding, "GPTQT: two roundings or one")
+      ->check(CLI::IsMember({"two", "one"}))
+      ->capture_default_str();
+  cmd->add_option("--search", a->m.search, "GPTQT critical points: fast, exhaustive or alternating")
+      ->check(CLI::IsMember({"fast", "exhaustive", "alternating"}))
+      ->capture_default_str();
+  cmd->add_option("--weighting", a->m.weighting, "GPTQT re-explore objective: hdiag or plain")
+      ->check(CLI::IsMember({"hdiag", "plain"}))
+      ->capture_default_str();
+  cmd->add_option("--p-from", a->m.p_from, "GPTQT re-explore: first range factor")->capture_default_str();
+  cmd->add_option("--p-to", a->m.p_to, "GPTQT re-explore: last range factor")->capture_default_str();
+  cmd->add_option("--p-step", a->m.p_step, "GPTQT re-explore: step")->capture_default_str();
+  cmd->add_option("--calib", a->calib, "calibration text: a file or a named text (wikitext2-valid, c4, ...)")
+      ->capture_default_str();
+  cmd->add_option("--nsamples", a->nsamples, "calibration windows")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cmd->add_option("--seqlen", a->seqlen, "tokens per calibration window (default min(2048, model context))")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--seed", a->seed, "calibration sampling seed")->capture_default_str();
+  cmd->add_option("--max-blocks", a->max_blocks, "quantize at most this many blocks in this run, then stop")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_flag("--keep-work", a->keep_work, "keep <out>.work (per-block results) after finishing");
+  add_threads_option(*cmd, a->threads);
+  cmd->callback([a] { run_quantize(*a); });
+}
+
+}  // namespace gptqt::cli
