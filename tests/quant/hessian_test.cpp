@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/error.h"
+#include "quant/hessian.h"
+#include "quant/hessian_inverse.h"
+#include "quant_test_util.h"
+
+using namespace gptqt;
+using namespace gptqt::quant;
+using namespace gptqt::quant::test;
+
+TEST(HessianAccumulator, StreamsBatchesIntoTwoOverNSumOfOuterProducts) {
+  const int cols = 24, tokens = 1500;  // more than one fp32 chunk
+  const std::vector<float> x = correlated_activations(tokens, cols, 1);
+  HessianAccumulator acc(cols);
+  acc.add(x.data(), 1100);  // a batch spanning two chunks
+  acc.add(x.data() + 1100 * cols, 0);
+  acc.add(x.data() + 1100 * cols, 400);
+  EXPECT_EQ(acc.samples(), tokens);
+  const std::vector<double> h = acc.hessian(), ref = naive_hessian(x, tokens, cols);
+  for (int i = 0; i < cols; ++i)
+    for (int j = 0; j < cols; ++j) {
+      EXPECT_NEAR(h[i * cols + j], ref[i * cols + j], 1e-5 * std::sqrt(ref[i * cols + i] * ref[j * cols + j]));
+      EXPECT_EQ(h[i * cols + j], h[j * cols + i]);
+    }
+}
+
+TEST(HessianAccumulator, Errors) {
+  HessianAccumulator acc(3);
+  EXPECT_THROW(acc.hessian(), Error);  // no tokens yet
+  std::vector<float> x = {1, 2, 3, 4, NAN, 6};
+  try {
+    acc.add(x.data(), 2);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("column 1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(HessianAccumulator(0), Error);
+}
+
+namespace {
+// max |UᵀU (H + λ·mean(diag H)·I) − I|
+double inverse_residual(const std::vector<double>& u, const std::vector<double>& h, int n, double lambda) {
+  double mean = 0;
+  for (int i = 0; i < n; ++i) mean += h[i * n + i] / n;
+  double worst = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      double s = 0;
+      for (int k = 0; k < n; ++k) {
+        double utu = 0;  // (UᵀU)_ik
+        for (int l = 0; l < n; ++l) utu += u[l * n + i] * u[l * n + k];
+        s += utu * (h[k * n + j] + (k == j ? lambda * mean : 0));
+      }
+      worst = std::max(worst, std::fabs(s - (i == j ? 1 : 0)));
+    }
+  return worst;
+}
+}  // namespace
+
+TEST(InverseCholesky, UpperFactorOfTheDampedInverse) {
+  const int n = 12;
+  const std::vector<double> h = naive_hessian(correlated_activations(200, n, 2), 200, n);
+  const InverseCholesky inv = damped_inverse_cholesky(h.data(), n, 0.01, 5);
+  ASSERT_TRUE(inv.ok);
+  EXPECT_EQ(inv.damp, 0.01);
+  EXPECT_EQ(inv.tries, 1);
+  for (int i = 0; i < n; ++i) {
+    EXPECT_GT(inv.u[i * n + i], 0);
+    for (int j = 0; j < i; ++j) EXPECT_EQ(inv.u[i * n + j], 0);
+  }
+  EXPECT_LT(inverse_residual(inv.u, h, n, 0.01), 1e-9);
+}
+
+TEST(InverseCholesky, EscalatesDampingUntilPositiveDefinite) {
+  // A rank-deficient PSD matrix shifted down by 5% of its mean diagonal: λ = 0.01 is not
+  // enough, λ = 0.1 is.
+  const int n = 10;
+  std::vector<double> h = naive_hessian(correlated_activations(4, n, 3), 4, n);
+  double mean = 0;
+  for (int i = 0; i < n; ++i) mean += h[i * n + i] / n;
+  for (int i = 0; i < n; ++i) h[i * n + i] -= 0.05 * mean;
+  const InverseCholesky inv = damped_inverse_cholesky(h.data(), n, 0.01, 5);
+  ASSERT_TRUE(inv.ok);
+  EXPECT_EQ(inv.tries, 2);
+  EXPECT_NEAR(inv.damp, 0.1, 1e-12);
+  EXPECT_LT(inverse_residual(inv.u, h, n, inv.damp), 1e-8);
+}
+
+TEST(InverseCholesky, HopelessMatrixFails) {
+  std::vector<double> h = identity(4);
+  for (double& v : h) v = -v;  // negative definite: damping by a negative mean only hurts
+  const InverseCholesky inv = damped_inverse_cholesky(h.data(), 4, 0.01, 5);
+  EXPECT_FALSE(inv.ok);
+  EXPECT_EQ(inv.tries, 5);
+  EXPECT_TRUE(inv.u.empty());
+}
