@@ -110,8 +110,10 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--rounding", a->m.rounding, "GPTQT: two roundings or one")
       ->check(CLI::IsMember({"two", "one"}))
       ->capture_default_str();
-  cmd->add_option("--search", a->m.search, "GPTQT critical points: fast, exhaustive or alternating")
-      ->check(CLI::IsMember({"fast", "exhaustive", "alternating"}))
+  cmd->add_option("--search", a->m.search,
+                  "GPTQT critical points: auto (fast if bits <= 3 and inter-bits <= 4, else alternating), fast, "
+                  "exhaustive or alternating")
+      ->check(CLI::IsMember({"auto", "fast", "exhaustive", "alternating"}))
       ->capture_default_str();
   cmd->add_option("--weighting", a->m.weighting, "GPTQT re-explore objective: hdiag or plain")
       ->check(CLI::IsMember({"hdiag", "plain"}))

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   gptqt::cli::register_eval(app);
   gptqt::cli::register_quantize(app);
+  gptqt::cli::register_generate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -26,7 +26,7 @@ void token_nll(const Model& model, const float* h, int T, const int32_t* targets
   for (int t0 = 0; t0 < T; t0 += kChunk) {
     const int n = std::min(kChunk, T - t0);
     model.head(h + size_t(t0) * E, n, logits.data());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (size_t(n) * V > (size_t(1) << 17))
     for (int i = 0; i < n; ++i) {
       const float* row = logits.data() + size_t(i) * V;
       nll[t0 + i] = log_sum_exp(row, V) - double(row[targets[t0 + i]]);

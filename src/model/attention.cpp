@@ -27,7 +27,7 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
       const int keys = p0 + t0 + n;  // positions 0..keys-1 are visible to some query of the chunk
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd,
                   k + kh * hd, kd, 0.f, scores.data(), keys);
-#pragma omp parallel for schedule(static) if (n > 8)
+#pragma omp parallel for schedule(static) if (size_t(n) * keys > (size_t(1) << 17))
       for (int t = 0; t < n; ++t) {
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions 0..last

@@ -4,8 +4,11 @@
 
 namespace gptqt {
 
+// Below this many elements an OpenMP region costs more than it saves.
+constexpr size_t kParallelElements = size_t(1) << 17;
+
 void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int n) {
-#pragma omp parallel for schedule(static) if (T > 16)
+#pragma omp parallel for schedule(static) if (size_t(T) * n > kParallelElements)
   for (int t = 0; t < T; ++t) {
     float* r = x + size_t(t) * n;
     if (kind == NormKind::rms) {
@@ -29,7 +32,7 @@ void apply_rope(RopeStyle style, float theta, float* x, int T, int n_heads, int 
   const int half = head_dim / 2;
   std::vector<double> inv_freq(half);
   for (int i = 0; i < half; ++i) inv_freq[i] = std::pow(double(theta), -2.0 * i / head_dim);
-#pragma omp parallel for schedule(static) if (T > 16)
+#pragma omp parallel for schedule(static) if (size_t(T) * n_heads * head_dim > kParallelElements)
   for (int t = 0; t < T; ++t) {
     for (int i = 0; i < half; ++i) {
       double ang = double(pos0 + t) * inv_freq[i];
@@ -51,14 +54,14 @@ void apply_rope(RopeStyle style, float theta, float* x, int T, int n_heads, int 
 void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
   switch (kind) {
     case ActKind::silu_gated:
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > kParallelElements)
       for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.f + std::exp(-x[i])) * up[i];
       break;
     case ActKind::relu:
       for (size_t i = 0; i < n; ++i) x[i] = x[i] > 0.f ? x[i] : 0.f;
       break;
     case ActKind::gelu_tanh:
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > kParallelElements)
       for (size_t i = 0; i < n; ++i) {
         float v = x[i];
         x[i] = 0.5f * v * (1.f + std::tanh(0.7978845608f * v * (1.f + 0.044715f * v * v)));

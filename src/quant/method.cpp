@@ -20,11 +20,18 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.method != "gptqt" || (m.inter_bits > m.bits && m.inter_bits <= 8), "--inter-bits {} must lie in {}..8", m.inter_bits,
               m.bits + 1);
   GPTQT_CHECK(m.rounding == "two" || m.rounding == "one", "--rounding {}: two or one", m.rounding);
-  GPTQT_CHECK(m.search == "fast" || m.search == "exhaustive" || m.search == "alternating",
-              "--search {}: fast, exhaustive or alternating", m.search);
+  GPTQT_CHECK(m.search == "auto" || m.search == "fast" || m.search == "exhaustive" || m.search == "alternating",
+              "--search {}: auto, fast, exhaustive or alternating", m.search);
+  GPTQT_CHECK(m.method != "gptqt" || m.bits <= 3 || resolved_search(m) == "alternating",
+              "--search {}: the exact critical-point searches cover up to 3 bits; use alternating", m.search);
   GPTQT_CHECK(m.weighting == "hdiag" || m.weighting == "plain", "--weighting {}: hdiag or plain", m.weighting);
   GPTQT_CHECK(m.p_from > 0 && m.p_to >= m.p_from && m.p_step > 0, "bad re-explore range");
   GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
+}
+
+std::string resolved_search(const MethodOptions& m) {
+  if (m.search != "auto") return m.search;
+  return m.bits <= 3 && m.inter_bits <= 4 ? "fast" : "alternating";
 }
 
 bool uses_solver(const MethodOptions& m) {
@@ -52,9 +59,10 @@ std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m) {
   o.re_explore = m.re_explore;
   o.p_grid = range_grid(m.p_from, m.p_to, m.p_step);
   o.rounding = m.rounding == "two" ? GptqtRounding::two : GptqtRounding::one;
-  o.search = m.search == "fast"         ? CriticalPointSearch::fast
-             : m.search == "exhaustive" ? CriticalPointSearch::exhaustive
-                                        : CriticalPointSearch::alternating;
+  const std::string search = resolved_search(m);
+  o.search = search == "fast"         ? CriticalPointSearch::fast
+             : search == "exhaustive" ? CriticalPointSearch::exhaustive
+                                      : CriticalPointSearch::alternating;
   o.weighting = m.weighting == "hdiag" ? GptqtWeighting::hdiag : GptqtWeighting::plain;
   return std::make_unique<GptqtFitter>(o);
 }
@@ -76,7 +84,7 @@ std::string describe(const MethodOptions& m) {
   if (m.method == "rtn" || m.method == "gptq") s += fmt::format(" symmetric={} mse={}", m.symmetric, m.mse);
   if (m.method == "gptqt")
     s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", m.inter_bits,
-                     m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, m.search, m.weighting);
+                     m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, resolved_search(m), m.weighting);
   return s;
 }
 

@@ -26,7 +26,7 @@ struct MethodOptions {
   int inter_bits = 4;
   bool re_explore = true;
   std::string rounding = "two";    // two | one
-  std::string search = "fast";     // fast | exhaustive | alternating
+  std::string search = "auto";     // auto | fast | exhaustive | alternating
   std::string weighting = "hdiag"; // hdiag | plain
   float p_from = 0.70f, p_to = 1.10f, p_step = 0.02f;
 };
@@ -36,6 +36,9 @@ void validate(const MethodOptions& m);
 std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m);
 bool uses_solver(const MethodOptions& m);
 GptqOptions solver_options(const MethodOptions& m);
+// The critical-point search "auto" resolves to: the exact fast search where it is
+// cheap (k <= 3, m <= 4), the alternating refinement otherwise.
+std::string resolved_search(const MethodOptions& m);
 // Every option that changes the result, as one line (logs, headers, resume fingerprints).
 std::string describe(const MethodOptions& m);
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "core/progress.h"
 #include "quant/hessian.h"
 #include "quant/rtn.h"
@@ -60,6 +61,15 @@ class HessianObserver : public LinearInputObserver {
   std::map<LinearRole, HessianAccumulator> acc_;
   std::map<LinearRole, LinearRole> owner_;
 };
+
+// The packed format stores alpha, offset, scale and zero in fp16. Rounding them
+// before the layer is installed makes the propagated calibration, the work
+// folder and the written file hold the same levels. (The solver's own error
+// feedback used the fp32 levels; they differ by < 2^-11 relative.)
+void round_to_fp16(QuantizedLinear& q) {
+  for (auto* v : {&q.alpha, &q.offset, &q.scale, &q.zero})
+    for (float& x : *v) x = f16_to_f32(f32_to_f16(x));
+}
 
 void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
   m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
@@ -155,6 +165,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         } else {
           q = quantize_rtn(dense->weights().data(), dense->rows(), dense->cols(), *fitter, opt.method.group_size);
         }
+        round_to_fp16(q);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
         install(model, b, r, q);

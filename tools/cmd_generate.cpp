@@ -1,0 +1,59 @@
+// gptqt generate: text from a prompt, streamed as it is produced.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "runtime/generator.h"
+#include "runtime/model_files.h"
+
+namespace gptqt::cli {
+
+namespace {
+
+struct GenerateArgs {
+  std::string model, prompt = "Once upon a time";
+  int n = 128, threads = 0;
+  SamplerOptions sampler;
+  bool ignore_eos = false;
+};
+
+void run_generate(const GenerateArgs& a) {
+  apply_threads(a.threads);
+  Model model = load_model(a.model);
+  Tokenizer tok = load_model_tokenizer(a.model);
+  std::vector<int32_t> prompt = tok.encode(a.prompt);
+  Sampler sampler(a.sampler);
+  std::fputs(a.prompt.c_str(), stdout);
+  std::fflush(stdout);
+  GenerationStats st;
+  generate(model, prompt, a.n, sampler, a.ignore_eos ? -1 : tok.eos_id(),
+           [&](int32_t id) {
+             std::fputs(tok.token_to_piece(id).c_str(), stdout);
+             std::fflush(stdout);
+           },
+           &st);
+  std::fputs("\n", stdout);
+  fmt::print(stderr, "prompt: {} tokens in {:.3f} s ({:.1f} t/s); generated {} tokens in {:.3f} s ({:.1f} t/s)\n",
+             st.prompt_tokens, st.prompt_seconds, st.prompt_tokens / st.prompt_seconds, st.generated,
+             st.generate_seconds, st.generated > 1 ? (st.generated - 1) / st.generate_seconds : 0.0);
+}
+
+}  // namespace
+
+void register_generate(CLI::App& app) {
+  auto a = std::make_shared<GenerateArgs>();
+  CLI::App* cmd = app.add_subcommand("generate", "generate text from a prompt");
+  cmd->add_option("--model,-m", a->model, "GGUF file, Hugging Face folder or gptqt packed model")->required();
+  cmd->add_option("--prompt,-p", a->prompt, "prompt text")->capture_default_str();
+  cmd->add_option("-n", a->n, "tokens to generate")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  cmd->add_option("--temp", a->sampler.temperature, "temperature (0 = greedy)")->capture_default_str();
+  cmd->add_option("--top-k", a->sampler.top_k, "sample among the k most likely (0 = all)")->capture_default_str();
+  cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  cmd->add_option("--seed", a->sampler.seed, "sampling seed")->capture_default_str();
+  cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
+  add_threads_option(*cmd, a->threads);
+  cmd->callback([a] { run_generate(*a); });
+}
+
+}  // namespace gptqt::cli
