@@ -12,6 +12,7 @@ namespace gptqt::cli {
 namespace {
 
 struct GenerateArgs {
+  std::string kernel = "lut";
   std::string model, prompt = "Once upon a time";
   int n = 128, threads = 0;
   SamplerOptions sampler;
@@ -20,7 +21,7 @@ struct GenerateArgs {
 
 void run_generate(const GenerateArgs& a) {
   apply_threads(a.threads);
-  Model model = load_model(a.model);
+  Model model = load_model(a.model, {a.kernel});
   Tokenizer tok = load_model_tokenizer(a.model);
   std::vector<int32_t> prompt = tok.encode(a.prompt);
   Sampler sampler(a.sampler);
@@ -52,6 +53,9 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--seed", a->sampler.seed, "sampling seed")->capture_default_str();
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
+  cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
+      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
+      ->capture_default_str();
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_generate(*a); });
 }

@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include "core/error.h"
+#include "kernels/f32_gemv.h"
 
 namespace gptqt {
 
@@ -13,7 +14,7 @@ DenseLinear::DenseLinear(int rows, int cols, std::vector<float> w) : rows_(rows)
 
 void DenseLinear::forward(const float* x, int T, float* y) const {
   if (T == 1)
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, rows_, cols_, 1.f, w_.data(), cols_, x, 1, 0.f, y, 1);
+    kernels::f32_gemv(w_.data(), rows_, cols_, x, y);
   else
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, rows_, cols_, 1.f, x, cols_, w_.data(), cols_, 0.f, y,
                 rows_);

@@ -14,6 +14,7 @@
 #include "model/model.h"
 #include "model/packed_linear.h"
 #include "model/packed_model.h"
+#include "model/packed_ops.h"
 
 namespace gptqt {
 
@@ -37,7 +38,9 @@ std::string bias_name(const std::string& weight_name) {
 class Reader {
  public:
   // packed: the packed model's weights, where linear layers may be stored quantized.
-  explicit Reader(const TensorSource& src, const SafetensorsFile* packed = nullptr) : src_(src), packed_(packed) {}
+  explicit Reader(const TensorSource& src, const SafetensorsFile* packed = nullptr,
+                  PackedKernel kernel = PackedKernel::lut)
+      : src_(src), packed_(packed), kernel_(kernel) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -77,7 +80,7 @@ class Reader {
       PackedLinear q = read_packed_linear(*packed_, base);
       GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
                   base, q.rows, q.cols, rows, cols);
-      l.op = std::make_unique<DenseLinear>(rows, cols, q.dequantize());
+      l.op = make_packed_op(std::move(q), kernel_);
     } else {
       l.op = std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols}));
     }
@@ -95,6 +98,7 @@ class Reader {
  private:
   const TensorSource& src_;
   const SafetensorsFile* packed_;
+  PackedKernel kernel_;
 };
 
 // BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
@@ -117,8 +121,8 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
 }
 
 ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c,
-                          const SafetensorsFile* packed = nullptr) {
-  Reader rd(src, packed);
+                          const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
+  Reader rd(src, packed, kernel);
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
@@ -155,7 +159,7 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
 
 }  // namespace
 
-Model load_model(const std::string& path) {
+Model load_model(const std::string& path, const LoadOptions& options) {
   namespace fs = std::filesystem;
   GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
   Model m;
@@ -164,7 +168,7 @@ Model load_model(const std::string& path) {
     nlohmann::json header = nlohmann::json::parse(read_packed_header(path));
     m.cfg = config_from_json(header.at("config").dump(), path + "/" + kPackedHeaderFile);
     SafetensorsFile weights(path + "/" + kPackedWeightsFile);
-    m.w = load_weights(weights, packed_tensor_names(), m.cfg, &weights);
+    m.w = load_weights(weights, packed_tensor_names(), m.cfg, &weights, parse_packed_kernel(options.kernel));
   } else if (fs::is_directory(path)) {
     HfCheckpoint ckpt(path);
     m.cfg = config_from_hf_json(ckpt.config_json(), path + "/config.json");

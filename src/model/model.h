@@ -50,7 +50,13 @@ class Model {
   int64_t n_params() const;
 };
 
-// Loads a GGUF file or a Hugging Face checkpoint folder (config.json + safetensors).
-Model load_model(const std::string& path);
+struct LoadOptions {
+  // How packed (quantized) layers run: "lut", "dequant" or "f32" (model/packed_ops.h).
+  std::string kernel = "lut";
+};
+
+// Loads a GGUF file, a Hugging Face checkpoint folder (config.json +
+// safetensors) or a packed gptqt folder.
+Model load_model(const std::string& path, const LoadOptions& options = {});
 
 }  // namespace gptqt

@@ -1,0 +1,124 @@
+#include "model/packed_ops.h"
+
+#include <cblas.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "kernels/dequant_gemv.h"
+#include "kernels/dequantize.h"
+#include "kernels/linear_matrix.h"
+#include "kernels/lut_gemv.h"
+
+namespace gptqt {
+
+PackedKernel parse_packed_kernel(const std::string& s) {
+  if (s == "lut") return PackedKernel::lut;
+  if (s == "dequant") return PackedKernel::dequant;
+  if (s == "f32") return PackedKernel::f32;
+  fail("unknown kernel \"{}\" (lut, dequant or f32)", s);
+}
+
+const char* packed_kernel_name(PackedKernel k) {
+  return k == PackedKernel::lut ? "lut" : k == PackedKernel::dequant ? "dequant" : "f32";
+}
+
+namespace {
+
+// What both packed ops share: the optional input permutation (act-order) and the
+// large-batch path through dequantized row tiles and sgemm.
+class PackedOpBase : public LinearOp {
+ public:
+  explicit PackedOpBase(PackedLinear q) : q_(std::move(q)) {}
+  int rows() const override { return q_.rows; }
+  int cols() const override { return q_.cols; }
+
+  void forward(const float* x, int T, float* y) const override {
+    const float* in = x;
+    std::vector<float> permuted;
+    if (!q_.perm.empty()) {  // stored column i is original column perm[i]
+      permuted.resize(size_t(T) * q_.cols);
+      for (int t = 0; t < T; ++t)
+        for (int i = 0; i < q_.cols; ++i)
+          permuted[size_t(t) * q_.cols + i] = x[size_t(t) * q_.cols + q_.perm[size_t(i)]];
+      in = permuted.data();
+    }
+    if (T <= kSmallBatch)
+      small_batch(in, T, y);
+    else
+      tiled_sgemm(in, T, y);
+  }
+
+ protected:
+  virtual void small_batch(const float* x, int T, float* y) const = 0;
+  const PackedLinear& q() const { return q_; }
+
+ private:
+  void tiled_sgemm(const float* x, int T, float* y) const {
+    constexpr int kTileRows = 256;
+    std::vector<float> tile(size_t(kTileRows) * q_.cols);
+    for (int r0 = 0; r0 < q_.rows; r0 += kTileRows) {
+      const int n = std::min(kTileRows, q_.rows - r0);
+      kernels::dequantize_rows(q_.view(), r0, r0 + n, tile.data());
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, q_.cols, 1.f, x, q_.cols, tile.data(), q_.cols, 0.f,
+                  y + r0, q_.rows);
+    }
+  }
+  PackedLinear q_;
+};
+
+class LutLinear : public PackedOpBase {
+ public:
+  explicit LutLinear(PackedLinear q) : PackedOpBase(std::move(q)), lut_(kernels::repack_for_lut(this->q().view())) {}
+  size_t weight_bytes() const override { return size_t(lut_.weight_bytes()); }
+  std::string kind() const override { return fmt::format("lut{}g{}", q().bits, q().group_size); }
+
+ protected:
+  void small_batch(const float* x, int T, float* y) const override { kernels::lut_gemm(lut_, x, T, y); }
+
+ private:
+  kernels::BcqPacked lut_;
+};
+
+class DequantLinear : public PackedOpBase {
+ public:
+  explicit DequantLinear(PackedLinear q) : PackedOpBase(std::move(q)), lin_(make_linear(this->q())) {}
+  size_t weight_bytes() const override {
+    return lin_.qweight.size() * 4 + (lin_.scale.size() + lin_.zero.size()) * 2;
+  }
+  std::string kind() const override { return fmt::format("dequant{}g{}", q().bits, q().group_size); }
+
+ protected:
+  void small_batch(const float* x, int T, float* y) const override {
+    if (T == 1)
+      kernels::dequant_gemv(lin_.view(), x, y);
+    else
+      kernels::dequant_gemm(lin_.view(), x, T, y);
+  }
+
+ private:
+  static kernels::LinearMatrix make_linear(const PackedLinear& q) {
+    kernels::LinearMatrix m(q.rows, q.cols, q.bits, q.group_size);
+    std::vector<uint8_t> codes = kernels::unpack_signs(q.planes.data(), q.rows, q.cols, q.bits);
+    m.qweight = kernels::pack_linear_codes(codes.data(), q.rows, q.cols, q.bits);
+    m.scale = q.scale;
+    m.zero = q.zero;
+    return m;
+  }
+  kernels::LinearMatrix lin_;
+};
+
+}  // namespace
+
+std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel) {
+  if (kernel == PackedKernel::f32) {
+    const int rows = q.rows, cols = q.cols;
+    return std::make_unique<DenseLinear>(rows, cols, q.dequantize());
+  }
+  if (kernel == PackedKernel::dequant && !q.scale.empty() && q.bits >= 2)
+    return std::make_unique<DequantLinear>(std::move(q));
+  return std::make_unique<LutLinear>(std::move(q));
+}
+
+}  // namespace gptqt
