@@ -19,7 +19,7 @@ TEST(Softmax, EveryPathMatchesTheReference) {
     }
     set_active_isa(isa);
     for (int n : {1, 3, 8, 9, 31, 64, 257, 2048}) {
-      std::vector<float> x(size_t(n));
+      std::vector<float> x(static_cast<size_t>(n));
       for (float& v : x) v = nd(rng);
       x[0] = -200.f;  // far below the max: must flush to 0, not NaN
       std::vector<float> ref = x, got = x;

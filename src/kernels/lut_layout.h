@@ -1,0 +1,71 @@
+// The kernel-friendly layout of binary-coded weights and of the lookup tables
+// built from an input vector (docs/kernels.md, "LUT layout").
+//
+// Tables: for every quad of 4 consecutive inputs x_{4t..4t+3} a 16-entry table
+// T_t[p] = Σ_i (bit i of p ? +x_{4t+i} : −x_{4t+i}), quantized to int8 with one scale
+// per segment. A row's 4 signs of a quad form the index p, so one byte lookup
+// replaces 4 multiply-adds, and `pshufb` does 32 (AVX2) or 64 (AVX-512) at once.
+//
+// Segments cut every group into runs of at most kLutSegmentCols columns; each has its
+// own table scale, and the kernel sums its int8 lookups in int16 over a segment
+// before scaling them to fp32.
+//
+// Weights (BcqPacked::signs) are ordered [tile][segment][plane][pair][64 bytes]:
+// a tile is 32 rows, a pair is 16 columns. In a pair record, byte i (i < 32) is
+// row i of the tile for columns 0..7 of the pair (low nibble: quad 0, high nibble:
+// quad 1) and byte 32 + i is row i for columns 8..15 (quads 2 and 3). The matching
+// 128-byte table record holds T_q0 twice, T_q2 twice, T_q1 twice, T_q3 twice, so an
+// aligned 32- or 64-byte load gives the tables pshufb needs in every 128-bit lane.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "kernels/aligned_vector.h"
+#include "kernels/bcq_matrix.h"
+#include "kernels/quant_shape.h"
+
+namespace gptqt::kernels {
+
+inline constexpr int kLutTileRows = 32;
+inline constexpr int kLutPairCols = 16;
+inline constexpr int kLutPairBytes = 64;    // one plane of one pair of one tile
+inline constexpr int kLutTableBytes = 128;  // the tables of one pair
+// 128 columns keeps the int8 tables' scale local (an outlier input coarsens only its
+// own segment) while the flush to fp32 costs about a tenth of the lookups.
+inline constexpr int kLutSegmentCols = 128;
+
+struct LutSegment {
+  int pair_begin = 0;  // first pair (columns 16·pair_begin ...)
+  int n_pairs = 0;
+  int group = 0;
+  bool ends_group = false;  // the offset term of `group` is added after it
+};
+
+// The segments of a row of the given shape, in column order, covering the padded row.
+std::vector<LutSegment> lut_segments(const QuantShape& shape);
+
+struct BcqPacked {
+  QuantShape shape;
+  int tiles = 0;  // ceil(rows / 32); rows of the last tile past `rows` have zero alpha and offset
+  std::vector<LutSegment> segments;
+  AlignedVector<uint8_t> signs;  // [tile][segment][plane][pair][64]
+  // fp16 [tile][group][bits + 1][32]: alpha_0 .. alpha_{bits-1}, offset. Half the bytes
+  // of fp32 for 1/8 less traffic at 3 bits and group 128; the rounding (2^-11
+  // relative) is far below the int8 tables' error, and exact when the file held fp16.
+  AlignedVector<uint16_t> scales;
+
+  int64_t tile_sign_bytes() const { return int64_t(shape.bits) * shape.padded_cols() * 4; }
+  int64_t tile_scale_count() const {
+    return int64_t(shape.n_groups()) * (shape.bits + 1) * kLutTileRows;
+  }
+  const uint8_t* tile_signs(int tile) const { return signs.data() + tile * tile_sign_bytes(); }
+  const uint16_t* tile_scales(int tile) const { return scales.data() + tile * tile_scale_count(); }
+  // Bytes of weights a GEMV streams: signs and fp16 alpha/offset, padding included.
+  int64_t weight_bytes() const { return int64_t(signs.size()) + int64_t(scales.size()) * 2; }
+};
+
+// Throws gptqt::Error if the view is unusable (BcqMatrixView::check) or an alpha or
+// offset is beyond the fp16 range.
+BcqPacked repack_for_lut(const BcqMatrixView& w);
+
+}  // namespace gptqt::kernels

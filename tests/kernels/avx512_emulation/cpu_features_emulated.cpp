@@ -1,0 +1,18 @@
+// Replaces src/core/cpu_features.cpp in the emulation build: claims AVX-512, whose
+// instructions SIMDe carries out, so the tests select and run the AVX-512 paths.
+#include <atomic>
+
+#include "core/cpu_features.h"
+
+namespace gptqt {
+
+static std::atomic<int> g_active{int(Isa::avx512)};
+
+Isa best_isa() { return Isa::avx512; }
+Isa active_isa() { return Isa(g_active.load()); }
+void set_active_isa(Isa isa) { g_active.store(int(isa)); }
+const char* isa_name(Isa isa) {
+  return isa == Isa::avx512 ? "avx512" : isa == Isa::avx2 ? "avx2" : "scalar";
+}
+
+}  // namespace gptqt
