@@ -29,7 +29,7 @@ std::string slurp(const std::string& path) {
 
 CmdResult run_gptqt(const std::string& args) {
   const std::string dir = temp_dir();
-  const std::string cmd = gptqt_binary() + " " + args + " > " + dir + "/out 2> " + dir + "/err";
+  const std::string cmd = "GPTQT_DATA_DIR='" + data_dir() + "' " + gptqt_binary() + " " + args + " > " + dir + "/out 2> " + dir + "/err";
   int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/out"), slurp(dir + "/err")};
 }
