@@ -102,7 +102,7 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
   cmd->add_flag("--symmetric", a->m.symmetric, "symmetric linear grid");
   cmd->add_flag("--mse", a->m.mse, "search the linear grid's range by MSE");
-  cmd->add_option("--inter-bits", a->m.inter_bits, "GPTQT: bits of the intermediate linear grid")
+  cmd->add_option("--inter-bits", a->m.inter_bits, "GPTQT: bits of the intermediate linear grid (0 = max(4, bits + 1))")
       ->capture_default_str();
   cmd->add_option("--re-explore", a->re_explore, "GPTQT: re-explore the range factor (on|off)")
       ->check(CLI::IsMember({"on", "off"}))

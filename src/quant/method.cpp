@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "quant/bcq_grid.h"
 #include "quant/gptqt_grid.h"
@@ -17,8 +19,8 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.group_size == -1 || (m.group_size >= 32 && m.group_size % 32 == 0),
               "--group-size {}: use -1 (whole rows) or a multiple of 32", m.group_size);
   GPTQT_CHECK(m.damp > 0 && m.damp < 10, "--damp {} is out of range", m.damp);
-  GPTQT_CHECK(m.method != "gptqt" || (m.inter_bits > m.bits && m.inter_bits <= 8), "--inter-bits {} must lie in {}..8", m.inter_bits,
-              m.bits + 1);
+  GPTQT_CHECK(m.method != "gptqt" || (resolved_inter_bits(m) > m.bits && resolved_inter_bits(m) <= 8),
+              "--inter-bits {} must lie in {}..8", m.inter_bits, m.bits + 1);
   GPTQT_CHECK(m.rounding == "two" || m.rounding == "one", "--rounding {}: two or one", m.rounding);
   GPTQT_CHECK(m.search == "auto" || m.search == "fast" || m.search == "exhaustive" || m.search == "alternating",
               "--search {}: auto, fast, exhaustive or alternating", m.search);
@@ -29,9 +31,11 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
 }
 
+int resolved_inter_bits(const MethodOptions& m) { return m.inter_bits > 0 ? m.inter_bits : std::max(4, m.bits + 1); }
+
 std::string resolved_search(const MethodOptions& m) {
   if (m.search != "auto") return m.search;
-  return m.bits <= 3 && m.inter_bits <= 4 ? "fast" : "alternating";
+  return m.bits <= 3 && resolved_inter_bits(m) <= 4 ? "fast" : "alternating";
 }
 
 bool uses_solver(const MethodOptions& m) {
@@ -55,7 +59,7 @@ std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m) {
   }
   GptqtOptions o;
   o.bits = m.bits;
-  o.inter_bits = m.inter_bits;
+  o.inter_bits = resolved_inter_bits(m);
   o.re_explore = m.re_explore;
   o.p_grid = range_grid(m.p_from, m.p_to, m.p_step);
   o.rounding = m.rounding == "two" ? GptqtRounding::two : GptqtRounding::one;
@@ -83,7 +87,7 @@ std::string describe(const MethodOptions& m) {
     s += fmt::format(" act_order={} static_groups={} damp={}", m.act_order, m.static_groups, m.damp);
   if (m.method == "rtn" || m.method == "gptq") s += fmt::format(" symmetric={} mse={}", m.symmetric, m.mse);
   if (m.method == "gptqt")
-    s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", m.inter_bits,
+    s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", resolved_inter_bits(m),
                      m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, resolved_search(m), m.weighting);
   return s;
 }

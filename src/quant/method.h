@@ -23,7 +23,7 @@ struct MethodOptions {
   // linear grid
   bool symmetric = false, mse = false;
   // GPTQT grid
-  int inter_bits = 4;
+  int inter_bits = 0;  // 0: max(4, bits + 1)
   bool re_explore = true;
   std::string rounding = "two";    // two | one
   std::string search = "auto";     // auto | fast | exhaustive | alternating
@@ -39,6 +39,7 @@ GptqOptions solver_options(const MethodOptions& m);
 // The critical-point search "auto" resolves to: the exact fast search where it is
 // cheap (k <= 3, m <= 4), the alternating refinement otherwise.
 std::string resolved_search(const MethodOptions& m);
+int resolved_inter_bits(const MethodOptions& m);
 // Every option that changes the result, as one line (logs, headers, resume fingerprints).
 std::string describe(const MethodOptions& m);
 
