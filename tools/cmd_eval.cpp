@@ -14,7 +14,7 @@ namespace gptqt::cli {
 namespace {
 
 struct EvalArgs {
-  std::string kernel = "lut";
+  std::string kernel = "lut", head = "f32";
   std::string model, text = "wikitext2", protocol = "gptq";
   int ctx = 0, max_windows = 0, threads = 0;
   bool json = false;
@@ -28,7 +28,7 @@ void run_eval(const EvalArgs& a) {
   opt.max_windows = a.max_windows;
   std::string path;
   const std::string text = load_text(a.text, &path);
-  Model model = load_model(a.model, {a.kernel});
+  Model model = load_model(a.model, {a.kernel, a.head});
   Tokenizer tok = load_model_tokenizer(a.model);
   const std::vector<int32_t> tokens = tok.encode(text);  // with BOS first when the model adds one
   if (opt.protocol == PplProtocol::llamacpp && tok.add_bos()) opt.bos_id = tok.bos_id();
@@ -72,6 +72,9 @@ void register_eval(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 30));
   cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
       ->check(CLI::IsMember({"lut", "dequant", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
+      ->check(CLI::IsMember({"f32", "int8"}))
       ->capture_default_str();
   add_threads_option(*cmd, a->threads);
   cmd->add_flag("--json", a->json, "print one JSON object as the last line of stdout");

@@ -12,7 +12,7 @@ namespace gptqt::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string kernel = "lut";
+  std::string kernel = "lut", head = "int8";
   std::string model, prompt = "Once upon a time";
   int n = 128, threads = 0;
   SamplerOptions sampler;
@@ -21,7 +21,7 @@ struct GenerateArgs {
 
 void run_generate(const GenerateArgs& a) {
   apply_threads(a.threads);
-  Model model = load_model(a.model, {a.kernel});
+  Model model = load_model(a.model, {a.kernel, a.head});
   Tokenizer tok = load_model_tokenizer(a.model);
   std::vector<int32_t> prompt = tok.encode(a.prompt);
   Sampler sampler(a.sampler);
@@ -55,6 +55,9 @@ void register_generate(CLI::App& app) {
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
   cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
       ->check(CLI::IsMember({"lut", "dequant", "f32"}))
+      ->capture_default_str();
+  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
+      ->check(CLI::IsMember({"f32", "int8"}))
       ->capture_default_str();
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_generate(*a); });

@@ -11,6 +11,7 @@
 #include "io/hf_checkpoint.h"
 #include "model/architecture.h"
 #include "model/config_json.h"
+#include "model/int8_linear.h"
 #include "model/model.h"
 #include "model/packed_linear.h"
 #include "model/packed_model.h"
@@ -178,6 +179,13 @@ Model load_model(const std::string& path, const LoadOptions& options) {
     m.cfg = config_from_gguf(*m.gguf);
     GgufTensorSource src(*m.gguf);
     m.w = load_weights(src, architecture(m.cfg.family).gguf, m.cfg);
+  }
+  GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
+              options.head);
+  if (options.head == "int8") {
+    const DenseLinear* d = m.w.head.dense();
+    GPTQT_CHECK(d, "{}: the head is not a dense layer", path);
+    m.w.head.op = std::make_unique<Int8Linear>(kernels::quantize_int8(d->weights().data(), d->rows(), d->cols()));
   }
   return m;
 }

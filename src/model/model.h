@@ -53,6 +53,9 @@ class Model {
 struct LoadOptions {
   // How packed (quantized) layers run: "lut", "dequant" or "f32" (model/packed_ops.h).
   std::string kernel = "lut";
+  // The output head: "f32" as loaded, or "int8" (per-32 scales; lossless for a
+  // Q8_0 head such as SmolLM2's, a quarter of the bytes per generated token).
+  std::string head = "f32";
 };
 
 // Loads a GGUF file, a Hugging Face checkpoint folder (config.json +

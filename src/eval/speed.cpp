@@ -1,0 +1,75 @@
+#include "eval/speed.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+namespace gptqt {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<int32_t> random_tokens(const Model& m, int n) {
+  std::mt19937 rng(42);
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (auto& v : t) v = int32_t(rng() % uint32_t(m.cfg.vocab));
+  return t;
+}
+
+SpeedResult summarize(std::string test, int tokens, std::vector<double> tps) {
+  SpeedResult r{std::move(test), tokens, 0, 0, tps};
+  std::sort(tps.begin(), tps.end());
+  const size_t n = tps.size();
+  r.median_tps = n % 2 ? tps[n / 2] : 0.5 * (tps[n / 2 - 1] + tps[n / 2]);
+  double mean = 0, var = 0;
+  for (double v : tps) mean += v / double(n);
+  for (double v : tps) var += (v - mean) * (v - mean);
+  r.stddev_tps = n > 1 ? std::sqrt(var / double(n - 1)) : 0;
+  return r;
+}
+
+template <typename F>
+std::vector<double> repeat(int repetitions, int tokens, F run) {
+  run();  // warm-up: page in the weights, size the buffers
+  std::vector<double> tps;
+  for (int i = 0; i < repetitions; ++i) {
+    auto t0 = Clock::now();
+    run();
+    tps.push_back(tokens / std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return tps;
+}
+
+}  // namespace
+
+SpeedResult bench_prompt(const Model& m, int n, int repetitions) {
+  const std::vector<int32_t> tokens = random_tokens(m, n);
+  auto tps = repeat(repetitions, n, [&] { m.forward(tokens); });
+  return summarize("pp" + std::to_string(n), n, std::move(tps));
+}
+
+SpeedResult bench_generation(const Model& m, int n, int repetitions) {
+  const std::vector<int32_t> tokens = random_tokens(m, n);
+  auto tps = repeat(repetitions, n, [&] {
+    KVCache cache(m.cfg, n);
+    for (int i = 0; i < n; ++i) m.forward({tokens[size_t(i)]}, &cache);
+  });
+  return summarize("tg" + std::to_string(n), n, std::move(tps));
+}
+
+double weight_bytes_per_token(const Model& m) {
+  double b = double(m.cfg.embed_dim) * 4;  // one embedding row
+  auto add = [&](const Linear& l) {
+    if (l.op) b += double(l.op->weight_bytes());
+  };
+  for (const auto& blk : m.w.blocks)
+    for (const auto& l : blk.lin) add(l);
+  add(m.w.head);
+  add(m.w.project_in);
+  add(m.w.project_out);
+  return b;
+}
+
+}  // namespace gptqt

@@ -1,0 +1,71 @@
+// gptqt bench: prompt processing and generation speed, llama-bench style.
+#include <fmt/format.h>
+#include <omp.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "eval/speed.h"
+
+namespace gptqt::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::vector<std::string> models;
+  std::string kernel = "lut", head = "int8";
+  int pp = 512, tg = 128, reps = 5, threads = 0;
+  bool json = false;
+};
+
+void run_bench(const BenchArgs& a) {
+  apply_threads(a.threads);
+  const int threads = omp_get_max_threads();
+  nlohmann::json rows = nlohmann::json::array();
+  if (!a.json) {
+    fmt::print("| model | weights read per token | kernel | head | threads | test | t/s |\n");
+    fmt::print("| --- | ---: | --- | --- | ---: | ---: | ---: |\n");
+  }
+  for (const std::string& path : a.models) {
+    Model m = load_model(path, {a.kernel, a.head});
+    const double bytes = weight_bytes_per_token(m);
+    std::vector<SpeedResult> res;
+    if (a.pp > 0) res.push_back(bench_prompt(m, a.pp, a.reps));
+    if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps));
+    for (const SpeedResult& r : res) {
+      if (a.json)
+        rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
+                        {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
+                        {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps}});
+      else
+        fmt::print("| {} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} |\n", path, bytes / (1 << 20), a.kernel,
+                   a.head, threads, r.test, r.median_tps, r.stddev_tps);
+      std::fflush(stdout);
+    }
+  }
+  if (a.json) fmt::print("{}\n", rows.dump());
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand("bench", "prompt processing (ppN) and generation (tgN) speed");
+  cmd->add_option("--model,-m", a->models, "one or more models (GGUF, HF folder, packed folder)")->required();
+  cmd->add_option("-p,--n-prompt", a->pp, "prompt tokens (0 = skip)")->capture_default_str();
+  cmd->add_option("-n,--n-gen", a->tg, "generated tokens (0 = skip)")->capture_default_str();
+  cmd->add_option("-r,--repetitions", a->reps, "timed runs after one warm-up")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
+      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", a->json, "print one JSON array instead of the table");
+  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
+      ->check(CLI::IsMember({"f32", "int8"}))
+      ->capture_default_str();
+  add_threads_option(*cmd, a->threads);
+  cmd->callback([a] { run_bench(*a); });
+}
+
+}  // namespace gptqt::cli
