@@ -102,8 +102,17 @@ class DequantLinear : public PackedOpBase {
     kernels::LinearMatrix m(q.rows, q.cols, q.bits, q.group_size);
     std::vector<uint8_t> codes = kernels::unpack_signs(q.planes.data(), q.rows, q.cols, q.bits);
     m.qweight = kernels::pack_linear_codes(codes.data(), q.rows, q.cols, q.bits);
-    m.scale = q.scale;
-    m.zero = q.zero;
+    // scale and zero from alpha_0 and offset, not the stored fp16 scale/zero: each
+    // fp16 value was rounded on its own, and the binary-coded levels are the truth.
+    const size_t n = size_t(q.n_groups()) * q.rows;
+    const float mid = float((1 << q.bits) - 1) / 2.f;
+    m.scale.resize(n);
+    m.zero.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t g = i / q.rows, r = i % q.rows;
+      m.scale[i] = 2.f * q.alpha[(g * q.bits) * q.rows + r];
+      m.zero[i] = m.scale[i] != 0.f ? mid - q.offset[i] / m.scale[i] : 0.f;
+    }
     return m;
   }
   kernels::LinearMatrix lin_;

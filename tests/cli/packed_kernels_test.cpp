@@ -1,0 +1,97 @@
+// The packed kernels inside the whole model: a quantized model run through
+// the LUT kernels (int8 tables) or the dequantize kernel must agree with the
+// same packed weights expanded to fp32. Teacher-forced on the fp32 path's own
+// greedy continuation, so one near-tie cannot derail the comparison.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "model/model.h"
+#include "quant/packed_writer.h"
+#include "quant/pipeline.h"
+#include "test_paths.h"
+
+using namespace gptqt;
+using namespace gptqt::test;
+
+namespace {
+
+std::string quantize_rtn(const std::string& source, int bits, int group) {
+  Model m = load_model(source);
+  quant::PipelineOptions opt;
+  opt.method.method = "rtn";
+  opt.method.bits = bits;
+  opt.method.group_size = group;
+  opt.progress = false;
+  quant::PipelineResult r = quant::quantize_model(m, opt);
+  const std::string out = temp_dir() + "/q";
+  quant::write_packed_model(m, r, opt.method, {source}, out);
+  return out;
+}
+
+std::vector<int32_t> greedy(const Model& m, std::vector<int32_t> tokens, int n) {
+  KVCache cache(m.cfg, int(tokens.size()) + n);
+  std::vector<float> logits = m.forward(tokens, &cache);
+  for (int i = 0; i < n; ++i) {
+    const float* last = logits.data() + (logits.size() / m.cfg.vocab - 1) * m.cfg.vocab;
+    tokens.push_back(int32_t(std::max_element(last, last + m.cfg.vocab) - last));
+    logits = m.forward({tokens.back()}, &cache);
+  }
+  return tokens;
+}
+
+struct Agreement {
+  double worst_rel = 0;  // max |a - b| / max |a| over every step's logits
+  int argmax_same = 0, steps = 0;
+};
+
+// Feeds `tokens` one at a time (the generation path: single-token kernels) to both models.
+Agreement compare_stepwise(const Model& a, const Model& b, const std::vector<int32_t>& tokens) {
+  KVCache ca(a.cfg, int(tokens.size())), cb(b.cfg, int(tokens.size()));
+  Agreement g;
+  for (int32_t t : tokens) {
+    std::vector<float> la = a.forward({t}, &ca), lb = b.forward({t}, &cb);
+    double mx = 0, diff = 0;
+    for (size_t i = 0; i < la.size(); ++i) {
+      mx = std::max(mx, double(std::abs(la[i])));
+      diff = std::max(diff, double(std::abs(la[i] - lb[i])));
+    }
+    g.worst_rel = std::max(g.worst_rel, diff / mx);
+    g.argmax_same += std::max_element(la.begin(), la.end()) - la.begin() ==
+                     std::max_element(lb.begin(), lb.end()) - lb.begin();
+    ++g.steps;
+  }
+  return g;
+}
+
+void check_model(const std::string& source, int bits, int group, const std::vector<int32_t>& prompt,
+                 double lut_tol, double dequant_tol) {
+  const std::string packed = quantize_rtn(source, bits, group);
+  Model f32 = load_model(packed, {"f32"});
+  Model lut = load_model(packed, {"lut"});
+  Model deq = load_model(packed, {"dequant"});
+  const std::vector<int32_t> seq = greedy(f32, prompt, 32);
+  Agreement gl = compare_stepwise(f32, lut, seq), gd = compare_stepwise(f32, deq, seq);
+  std::printf("%s %d-bit g%d: LUT worst relative logit error %.2e, argmax agrees %d/%d; dequant %.2e, %d/%d\n",
+              source.c_str(), bits, group, gl.worst_rel, gl.argmax_same, gl.steps, gd.worst_rel, gd.argmax_same,
+              gd.steps);
+  EXPECT_LT(gl.worst_rel, lut_tol);
+  EXPECT_LT(gd.worst_rel, dequant_tol);
+  EXPECT_EQ(gd.argmax_same, gd.steps);
+  // The dequantize kernel is exact up to fp32 summation order, so its greedy text is the fp32 one.
+  EXPECT_EQ(greedy(deq, prompt, 32), seq);
+}
+
+}  // namespace
+
+TEST(PackedKernels, Stories260KAgreesWithFp32) {
+  const std::string s = data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf";
+  if (!file_exists(s)) GTEST_SKIP() << "shared data not found under " << data_dir();
+  check_model(s, 3, 32, {1, 403, 407, 261, 378}, 0.1, 1e-4);  // [BOS] "Once upon a time"
+}
+
+TEST(PackedKernels, SmolLM2AgreesWithFp32) {
+  const std::string s = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!file_exists(s)) GTEST_SKIP() << "shared data not found under " << data_dir();
+  check_model(s, 3, 128, {504, 3575, 282, 4649, 314}, 0.5, 1e-3);  // "The capital of France is"
+}
