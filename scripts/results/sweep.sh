@@ -5,9 +5,11 @@
 #   scripts/results/sweep.sh MODEL TEXT CTX WINDOWS CALIB NSAMPLES SEQLEN OUT CONFIG...
 #
 # CONFIG is "fp" (the unquantized model) or method:bits:group[:extra,flags], e.g.
-# gptqt:3:128:--inter-bits,5. WINDOWS 0 scores every window.
+# gptqt:3:128:--inter-bits,5. WINDOWS 0 scores every window. THREADS (environment,
+# default 0 = all cores) is passed to every command.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+threads=${THREADS:-0}
 model=$1 text=$2 ctx=$3 windows=$4 calib=$5 nsamples=$6 seqlen=$7 out=$8
 shift 8
 tmp=$(mktemp -d)
@@ -18,7 +20,7 @@ for cfg in "$@"; do
   if [ "$cfg" != fp ]; then
     IFS=: read -r method bits group extra <<< "$cfg"
     start=$(date +%s.%N)
-    if ! ./build/gptqt quantize -m "$model" --method "$method" --bits "$bits" --group-size "$group" \
+    if ! ./build/gptqt quantize -t "$threads" -m "$model" --method "$method" --bits "$bits" --group-size "$group" \
       --calib "$calib" --nsamples "$nsamples" --seqlen "$seqlen" ${extra//,/ } -o "$tmp/q" > "$tmp/qlog" 2> "$tmp/qerr"; then
       python3 -c "import json,sys; print(json.dumps({'model':'$model','config':'$cfg','error':sys.argv[1]}))" \
         "$(tail -1 "$tmp/qerr")" | tee -a "$out"
@@ -28,7 +30,7 @@ for cfg in "$@"; do
     bpw=$(sed -n 's/.*(\([0-9.]*\) bits per quantized weight.*/\1/p' "$tmp/qerr")
     eval_model=$tmp/q
   fi
-  ./build/gptqt eval -m "$eval_model" --text "$text" --ctx "$ctx" --max-windows "$windows" --json 2> /dev/null \
+  ./build/gptqt eval -t "$threads" -m "$eval_model" --text "$text" --ctx "$ctx" --max-windows "$windows" --json 2> /dev/null \
     | tail -1 > "$tmp/eval.json"
   python3 -c "import json,sys; e=json.load(open('$tmp/eval.json')); print(json.dumps({'model':'$model','config':'$cfg',
     'calib':'$calib','nsamples':$nsamples,'seqlen':$seqlen,'bpw':$bpw,'quantize_seconds':$qsec,'ppl':e['ppl'],

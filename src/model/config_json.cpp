@@ -1,5 +1,6 @@
 #include "model/config_json.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -22,7 +23,17 @@ std::string config_to_json(const ModelConfig& c) { return json(c).dump(); }
 
 ModelConfig config_from_json(const std::string& text, const std::string& where) {
   try {
-    ModelConfig c = json::parse(text).get<ModelConfig>();
+    json j = json::parse(text);
+    // nlohmann maps an unknown enum string to the first value: reject it instead.
+    const std::pair<const char*, std::vector<std::string>> enums[] = {
+        {"family", {"llama", "opt", "bloom"}},           {"norm", {"rms", "layer"}},
+        {"pos", {"rope", "learned", "alibi"}},           {"rope_style", {"half", "interleaved"}},
+        {"act", {"silu_gated", "relu", "gelu_tanh"}}};
+    for (const auto& [key, names] : enums) {
+      const std::string v = j.at(key).get<std::string>();
+      GPTQT_CHECK(std::find(names.begin(), names.end(), v) != names.end(), "{}: unknown {} \"{}\"", where, key, v);
+    }
+    ModelConfig c = j.get<ModelConfig>();
     GPTQT_CHECK(c.n_layers > 0 && c.hidden > 0 && c.n_heads > 0 && c.n_kv_heads > 0 && c.vocab > 0 &&
                     c.head_dim > 0 && c.embed_dim > 0 && c.n_heads % c.n_kv_heads == 0,
                 "{}: the model config has impossible sizes", where);

@@ -133,3 +133,37 @@ TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
   EXPECT_NE(rest.err.find("2 blocks resumed"), std::string::npos) << rest.err;
   EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/resumed/weights.safetensors"));
 }
+
+TEST(Cli, DamagedPackedModelsGiveOneLineErrors) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string dir = temp_dir();
+  ASSERT_EQ(run_gptqt("quantize -m " + stories() + " --method rtn --bits 3 --group-size 32 -o " + dir + "/q").code, 0);
+  namespace fs = std::filesystem;
+  auto damaged = [&](const std::string& name) {
+    fs::copy(dir + "/q", dir + "/" + name, fs::copy_options::recursive);
+    return dir + "/" + name;
+  };
+  const std::string eval_args = " --text tinystories --ctx 64 --max-windows 1";
+
+  const std::string truncated = damaged("truncated");
+  fs::resize_file(truncated + "/weights.safetensors", fs::file_size(truncated + "/weights.safetensors") / 2);
+  expect_one_line_error(run_gptqt("eval -m " + truncated + eval_args), "truncated planes");
+
+  nlohmann::json header = nlohmann::json::parse(slurp(dir + "/q/gptqt.json"));
+  const std::string wrong_shape = damaged("wrong-shape");
+  header["config"]["ffn"] = 180;  // the packed layers no longer fit the config
+  std::ofstream(wrong_shape + "/gptqt.json") << header.dump();
+  expect_one_line_error(run_gptqt("eval -m " + wrong_shape + eval_args), "inconsistent shapes");
+
+  const std::string unknown = damaged("unknown-family");
+  header = nlohmann::json::parse(slurp(dir + "/q/gptqt.json"));
+  header["config"]["family"] = "mamba";
+  std::ofstream(unknown + "/gptqt.json") << header.dump();
+  expect_one_line_error(run_gptqt("eval -m " + unknown + eval_args), "unknown family");
+
+  const std::string version = damaged("future-version");
+  header = nlohmann::json::parse(slurp(dir + "/q/gptqt.json"));
+  header["format_version"] = 99;
+  std::ofstream(version + "/gptqt.json") << header.dump();
+  expect_one_line_error(run_gptqt("eval -m " + version + eval_args), "unknown format version");
+}
