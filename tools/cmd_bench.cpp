@@ -57,13 +57,8 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-r,--repetitions", a->reps, "timed runs after one warm-up")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
-      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
-      ->capture_default_str();
   cmd->add_flag("--json", a->json, "print one JSON array instead of the table");
-  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
-      ->check(CLI::IsMember({"f32", "int8"}))
-      ->capture_default_str();
+  add_load_options(*cmd, a->kernel, a->head);
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_bench(*a); });
 }

@@ -70,12 +70,7 @@ void register_eval(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--max-windows", a->max_windows, "score at most this many windows (0 = all)")
       ->check(CLI::Range(0, 1 << 30));
-  cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
-      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
-      ->check(CLI::IsMember({"f32", "int8"}))
-      ->capture_default_str();
+  add_load_options(*cmd, a->kernel, a->head);
   add_threads_option(*cmd, a->threads);
   cmd->add_flag("--json", a->json, "print one JSON object as the last line of stdout");
   cmd->callback([a] { run_eval(*a); });

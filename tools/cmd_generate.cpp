@@ -53,12 +53,7 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--seed", a->sampler.seed, "sampling seed")->capture_default_str();
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
-  cmd->add_option("--kernel", a->kernel, "packed layers run by lut, dequant (linear grids) or f32")
-      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
-      ->capture_default_str();
-  cmd->add_option("--head", a->head, "output head: f32 as loaded, or int8 (per-32 scales)")
-      ->check(CLI::IsMember({"f32", "int8"}))
-      ->capture_default_str();
+  add_load_options(*cmd, a->kernel, a->head);
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_generate(*a); });
 }

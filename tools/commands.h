@@ -1,6 +1,7 @@
 // Each subcommand of `gptqt` registers its options and its action here.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace gptqt::cli {
 
@@ -8,6 +9,9 @@ void register_eval(CLI::App& app);
 void register_quantize(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_bench(CLI::App& app);
+
+// --kernel and --head: how a loaded model runs its packed layers and its head.
+void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head);
 
 // --threads N: OpenMP and OpenBLAS threads (0 = all cores).
 void add_threads_option(CLI::App& cmd, int& threads);

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/cpu_features.h"
+#include "isa_loop.h"
 #include "kernels/reference.h"
 
 using namespace gptqt;
@@ -13,12 +13,7 @@ using namespace gptqt;
 TEST(F32Gemv, EveryPathMatchesTheReference) {
   std::mt19937 rng(3);
   std::normal_distribution<float> nd;
-  for (Isa isa : {Isa::scalar, Isa::avx2}) {
-    if (int(isa) > int(best_isa())) {
-      std::printf("skipping %s: this CPU lacks it\n", isa_name(isa));
-      continue;
-    }
-    set_active_isa(isa);
+  test::for_each_available_isa([&](Isa isa) {
     for (auto [rows, cols] : {std::pair{1, 1}, {3, 7}, {17, 9}, {64, 576}, {130, 1537}, {2048, 64}}) {
       std::vector<float> W(size_t(rows) * cols), x(static_cast<size_t>(cols)), y(static_cast<size_t>(rows)),
           ref(static_cast<size_t>(rows));
@@ -29,6 +24,5 @@ TEST(F32Gemv, EveryPathMatchesTheReference) {
       for (int r = 0; r < rows; ++r)
         ASSERT_NEAR(y[r], ref[r], 1e-4f * std::sqrt(float(cols)) + 1e-5f) << isa_name(isa) << " " << rows << "x" << cols;
     }
-  }
-  set_active_isa(best_isa());
+  });
 }

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/cpu_features.h"
+#include "isa_loop.h"
 #include "kernels/reference.h"
 
 using namespace gptqt;
@@ -13,12 +13,7 @@ using namespace gptqt;
 TEST(Int8Gemv, EveryPathMatchesTheReferenceAndTheExactProduct) {
   std::mt19937 rng(5);
   std::normal_distribution<float> nd;
-  for (Isa isa : {Isa::scalar, Isa::avx2}) {
-    if (int(isa) > int(best_isa())) {
-      std::printf("skipping %s: this CPU lacks it\n", isa_name(isa));
-      continue;
-    }
-    set_active_isa(isa);
+  test::for_each_available_isa([&](Isa isa) {
     for (auto [rows, cols] : {std::pair{1, 1}, {5, 31}, {70, 576}, {129, 100}, {300, 1536}}) {
       std::vector<float> W(size_t(rows) * cols), x(static_cast<size_t>(cols));
       for (float& v : W) v = nd(rng);
@@ -36,8 +31,7 @@ TEST(Int8Gemv, EveryPathMatchesTheReferenceAndTheExactProduct) {
         ASSERT_NEAR(y[r], exact[r], xnorm * 4.5 / 254) << isa_name(isa);
       }
     }
-  }
-  set_active_isa(best_isa());
+  });
 }
 
 TEST(Int8Gemv, Q8ValuesRoundTripExactly) {

@@ -5,19 +5,14 @@
 #include <cmath>
 #include <random>
 
-#include "core/cpu_features.h"
+#include "isa_loop.h"
 
 using namespace gptqt;
 
 TEST(Softmax, EveryPathMatchesTheReference) {
   std::mt19937 rng(7);
   std::normal_distribution<float> nd(0.f, 8.f);
-  for (Isa isa : {Isa::scalar, Isa::avx2}) {
-    if (int(isa) > int(best_isa())) {
-      std::printf("skipping %s: this CPU lacks it\n", isa_name(isa));
-      continue;
-    }
-    set_active_isa(isa);
+  test::for_each_available_isa([&](Isa isa) {
     for (int n : {1, 3, 8, 9, 31, 64, 257, 2048}) {
       std::vector<float> x(static_cast<size_t>(n));
       for (float& v : x) v = nd(rng);
@@ -32,6 +27,5 @@ TEST(Softmax, EveryPathMatchesTheReference) {
       }
       EXPECT_NEAR(sum, 1.0, 1e-5);
     }
-  }
-  set_active_isa(best_isa());
+  });
 }

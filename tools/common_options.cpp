@@ -10,6 +10,15 @@ void add_threads_option(CLI::App& cmd, int& threads) {
       ->check(CLI::Range(0, 1024));
 }
 
+void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head) {
+  cmd.add_option("--kernel", kernel, "packed layers run by lut, dequant (linear grids) or f32")
+      ->check(CLI::IsMember({"lut", "dequant", "f32"}))
+      ->capture_default_str();
+  cmd.add_option("--head", head, "output head: f32 as loaded, or int8 (per-32 scales)")
+      ->check(CLI::IsMember({"f32", "int8"}))
+      ->capture_default_str();
+}
+
 void apply_threads(int threads) {
   if (threads <= 0) threads = omp_get_num_procs();
   omp_set_num_threads(threads);
