@@ -167,3 +167,20 @@ TEST(Cli, DamagedPackedModelsGiveOneLineErrors) {
   std::ofstream(version + "/gptqt.json") << header.dump();
   expect_one_line_error(run_gptqt("eval -m " + version + eval_args), "unknown format version");
 }
+
+TEST(Cli, ActOrderModelsRunAlikeOnEveryKernel) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string out = temp_dir() + "/q";
+  ASSERT_EQ(run_gptqt("quantize -t 1 -m " + stories() + " --method gptq --bits 3 --group-size 32 --act-order "
+                      "--calib tinystories --nsamples 4 --seqlen 128 -o " + out).code, 0);
+  // Windows of 16 tokens run the single-token-batch kernels (the permuted input path).
+  auto ppl = [&](const std::string& kernel) {
+    CmdResult r = run_gptqt("eval -t 1 -m " + out + " --text tinystories --ctx 16 --max-windows 40 --json --kernel " +
+                            kernel);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return last_json_line(r.out)["ppl"].get<double>();
+  };
+  const double f32 = ppl("f32"), lut = ppl("lut"), deq = ppl("dequant");
+  EXPECT_NEAR(deq, f32, 1e-4 * f32);
+  EXPECT_NEAR(lut, f32, 0.03 * f32);  // int8 tables (docs/performance.md)
+}
