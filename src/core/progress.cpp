@@ -40,9 +40,10 @@ void Progress::update(long done, const std::string& extra) {
   std::fflush(stderr);
 }
 
-void Progress::finish(const std::string& extra) {
+void Progress::finish(const std::string& extra, long done) {
   if (!enabled_) return;
-  std::string line = fmt::format("{} {}/{} {} done in {}", label_, total_, total_, extra, hms(elapsed_seconds()));
+  std::string line =
+      fmt::format("{} {}/{} {} done in {}", label_, done < 0 ? total_ : done, total_, extra, hms(elapsed_seconds()));
   if (tty_)
     std::fprintf(stderr, "\r\033[K%s\n", line.c_str());
   else

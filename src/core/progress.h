@@ -10,7 +10,7 @@ class Progress {
  public:
   Progress(std::string label, long total, bool enabled = true);
   void update(long done, const std::string& extra = "");
-  void finish(const std::string& extra = "");
+  void finish(const std::string& extra = "", long done = -1);  // done < 0: all of total
   double elapsed_seconds() const;
 
  private:

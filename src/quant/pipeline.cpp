@@ -128,7 +128,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       continue;
     }
     if (opt.max_blocks > 0 && quantized_now == opt.max_blocks) {
-      progress.finish("(stopped: --max-blocks)");
+      progress.finish("(stopped: --max-blocks)", b);
       res.total_seconds = since(start);
       return res;
     }
