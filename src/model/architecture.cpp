@@ -9,6 +9,13 @@ namespace gptqt {
 
 using nlohmann::json;
 
+std::string block_name(const std::string& tmpl, int block) {
+  std::string s = tmpl;
+  const auto p = s.find("{}");
+  if (p != std::string::npos) s.replace(p, 2, std::to_string(block));
+  return s;
+}
+
 const Architecture& architecture(Family f) {
   static const Architecture llama{
       Family::llama,

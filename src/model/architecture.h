@@ -20,6 +20,9 @@ struct TensorNames {
   std::string fused_qkv;  // BLOOM: q, k, v interleaved per head in one tensor
 };
 
+// A per-block name template with "{}" replaced by the block index.
+std::string block_name(const std::string& tmpl, int block);
+
 struct Architecture {
   Family family;
   TensorNames hf;    // Hugging Face checkpoint names

@@ -21,13 +21,6 @@ namespace gptqt {
 
 namespace {
 
-std::string at_block(const std::string& tmpl, int i) {
-  std::string s = tmpl;
-  auto p = s.find("{}");
-  if (p != std::string::npos) s.replace(p, 2, std::to_string(i));
-  return s;
-}
-
 std::string bias_name(const std::string& weight_name) {
   const std::string suffix = ".weight";
   GPTQT_CHECK(weight_name.size() > suffix.size() &&
@@ -138,12 +131,12 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
   const int cols[kNumLinearRoles] = {H, H, H, c.q_dim(), H, H, c.ffn};
   for (int i = 0; i < c.n_layers; ++i) {
     BlockWeights b;
-    b.attn_norm = rd.norm(at_block(nm.attn_norm, i), H, ln_bias);
-    b.ffn_norm = rd.norm(at_block(nm.ffn_norm, i), H, ln_bias);
-    if (!nm.fused_qkv.empty()) split_fused_qkv(rd, at_block(nm.fused_qkv, i), c, b);
+    b.attn_norm = rd.norm(block_name(nm.attn_norm, i), H, ln_bias);
+    b.ffn_norm = rd.norm(block_name(nm.ffn_norm, i), H, ln_bias);
+    if (!nm.fused_qkv.empty()) split_fused_qkv(rd, block_name(nm.fused_qkv, i), c, b);
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (nm.lin[r].empty()) continue;
-      b.lin[r] = rd.linear(at_block(nm.lin[r], i), rows[r], cols[r], c.bias);
+      b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], c.bias);
     }
     w.blocks.push_back(std::move(b));
   }

@@ -24,11 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string at_block(std::string tmpl, int i) {
-  tmpl.replace(tmpl.find("{}"), 2, std::to_string(i));
-  return tmpl;
-}
-
 std::string strip_weight(const std::string& name) { return name.substr(0, name.size() - 7); }
 
 void add_norm(SafetensorsWriter& w, const std::string& name, const Norm& n) {
@@ -98,11 +93,11 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   double qbits = 0, qweights = 0;
   for (int b = 0; b < c.n_layers; ++b) {
     const BlockWeights& bw = model.w.blocks[size_t(b)];
-    add_norm(w, at_block(nm.attn_norm, b), bw.attn_norm);
-    add_norm(w, at_block(nm.ffn_norm, b), bw.ffn_norm);
+    add_norm(w, block_name(nm.attn_norm, b), bw.attn_norm);
+    add_norm(w, block_name(nm.ffn_norm, b), bw.ffn_norm);
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (!bw.lin[r].op) continue;
-      const std::string name = at_block(nm.lin[r], b), base = strip_weight(name);
+      const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);
       const auto& q = result.blocks.at(size_t(b)).lin[r];
       GPTQT_CHECK(q.has_value(), "block {} {}: no quantized weights to write", b, linear_role_name(LinearRole(r)));
       PackedLinear p = to_packed(*q);
