@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "text/byte_level.h"
+#include "text/word_id_cache.h"
 
 namespace gptqt {
 namespace {
@@ -96,8 +97,7 @@ void ByteLevelBpe::encode(std::string_view text, std::vector<int32_t>& out) cons
   std::vector<TextFragment> fragments;
   specials_.split(text, fragments);
   // Words repeat a lot in running text: each distinct word is merged once per call.
-  std::unordered_map<std::string_view, std::pair<size_t, size_t>> cache;  // word -> ids[first, last)
-  std::vector<int32_t> cached_ids;
+  WordIdCache cache;
   std::vector<std::string_view> words;
   for (const auto& f : fragments) {
     if (f.token >= 0) {
@@ -107,13 +107,7 @@ void ByteLevelBpe::encode(std::string_view text, std::vector<int32_t>& out) cons
     words.clear();
     splitter_.split(f.text, words);
     for (auto w : words) {
-      auto [it, inserted] = cache.try_emplace(w);
-      if (inserted) {
-        size_t first = cached_ids.size();
-        encode_word(w, cached_ids);
-        it->second = {first, cached_ids.size()};
-      }
-      out.insert(out.end(), cached_ids.begin() + it->second.first, cached_ids.begin() + it->second.second);
+      cache.append(w, out, [&](std::string_view word, std::vector<int32_t>& ids) { encode_word(word, ids); });
     }
   }
 }

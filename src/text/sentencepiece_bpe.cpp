@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "text/utf8.h"
+#include "text/word_id_cache.h"
 
 namespace gptqt {
 namespace {
@@ -168,8 +169,7 @@ void SentencePieceBpe::encode(std::string_view text, std::vector<int32_t>& out) 
     user_defined_.split(norm, fragments);
   }
   // Words repeat in running text: with word_splits_, each distinct word is merged once per call.
-  std::unordered_map<std::string_view, std::pair<size_t, size_t>> cache;  // word -> ids[first, last)
-  std::vector<int32_t> cached_ids;
+  WordIdCache cache;
   for (const auto& f : fragments) {
     if (f.token >= 0) {
       out.push_back(f.token);
@@ -184,13 +184,7 @@ void SentencePieceBpe::encode(std::string_view text, std::vector<int32_t>& out) 
           cut = rest.find(kSpaceSymbol, cut + kSpaceSymbol.size());
         std::string_view word = rest.substr(0, cut);
         rest.remove_prefix(word.size());
-        auto [it, inserted] = cache.try_emplace(word);
-        if (inserted) {
-          size_t first = cached_ids.size();
-          merge_segment(word, cached_ids);
-          it->second = {first, cached_ids.size()};
-        }
-        out.insert(out.end(), cached_ids.begin() + it->second.first, cached_ids.begin() + it->second.second);
+        cache.append(word, out, [&](std::string_view w, std::vector<int32_t>& ids) { merge_segment(w, ids); });
       }
     }
   }
