@@ -23,23 +23,26 @@ void run_bench(const BenchArgs& a) {
   const int threads = omp_get_max_threads();
   nlohmann::json rows = nlohmann::json::array();
   if (!a.json) {
-    fmt::print("| model | weights read per token | kernel | head | threads | test | t/s |\n");
-    fmt::print("| --- | ---: | --- | --- | ---: | ---: | ---: |\n");
+    fmt::print("| model | size | bpw (linear) | weights read per token | kernel | head | threads | test | t/s |\n");
+    fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |\n");
   }
   for (const std::string& path : a.models) {
     Model m = load_model(path, {a.kernel, a.head});
     const double bytes = weight_bytes_per_token(m);
+    const WeightFootprint size = weight_footprint(m);
     std::vector<SpeedResult> res;
     if (a.pp > 0) res.push_back(bench_prompt(m, a.pp, a.reps));
     if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps));
     for (const SpeedResult& r : res) {
       if (a.json)
         rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
+                        {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps}});
       else
-        fmt::print("| {} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} |\n", path, bytes / (1 << 20), a.kernel,
-                   a.head, threads, r.test, r.median_tps, r.stddev_tps);
+        fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} |\n", path,
+                   size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.kernel, a.head, threads,
+                   r.test, r.median_tps, r.stddev_tps);
       std::fflush(stdout);
     }
   }

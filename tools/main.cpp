@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   gptqt::cli::register_quantize(app);
   gptqt::cli::register_generate(app);
   gptqt::cli::register_bench(app);
+  gptqt::cli::register_inspect(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,17 +59,35 @@ SpeedResult bench_generation(const Model& m, int n, int repetitions) {
   return summarize("tg" + std::to_string(n), n, std::move(tps));
 }
 
+namespace {
+
+template <class F>
+void for_each_linear(const Model& m, F f) {
+  for (const auto& blk : m.w.blocks)
+    for (const auto& l : blk.lin)
+      if (l.op) f(*l.op);
+  for (const Linear* l : {&m.w.head, &m.w.project_in, &m.w.project_out})
+    if (l->op) f(*l->op);
+}
+
+}  // namespace
+
 double weight_bytes_per_token(const Model& m) {
   double b = double(m.cfg.embed_dim) * 4;  // one embedding row
-  auto add = [&](const Linear& l) {
-    if (l.op) b += double(l.op->weight_bytes());
-  };
-  for (const auto& blk : m.w.blocks)
-    for (const auto& l : blk.lin) add(l);
-  add(m.w.head);
-  add(m.w.project_in);
-  add(m.w.project_out);
+  for_each_linear(m, [&](const LinearOp& op) { b += double(op.weight_bytes()); });
   return b;
+}
+
+WeightFootprint weight_footprint(const Model& m) {
+  WeightFootprint f;
+  double params = 0;
+  for_each_linear(m, [&](const LinearOp& op) {
+    f.bytes += double(op.weight_bytes());
+    params += double(op.rows()) * op.cols();
+  });
+  f.linear_bits_per_weight = params > 0 ? 8 * f.bytes / params : 0;
+  f.bytes += double(m.w.tok_embd.size() + m.w.pos_embd.size()) * sizeof(float);
+  return f;
 }
 
 }  // namespace gptqt

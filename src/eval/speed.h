@@ -23,4 +23,13 @@ SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions);
 // Bytes of weights a generated token reads (every linear layer, the head, one embedding row).
 double weight_bytes_per_token(const Model& m);
 
+// What the loaded weights occupy: every linear layer as it runs (packed, int8 or
+// fp32) plus the fp32 embedding tables; and the bits per weight of the linear
+// layers alone (the head included).
+struct WeightFootprint {
+  double bytes = 0;
+  double linear_bits_per_weight = 0;
+};
+WeightFootprint weight_footprint(const Model& m);
+
 }  // namespace gptqt

@@ -45,6 +45,7 @@ void lut_gemm_scalar(const BcqPacked& w, const LutTables& lt, float* Y) {
       for (size_t k = 0; k < w.segments.size(); ++k) {
         const LutSegment& seg = w.segments[k];
         const uint16_t* sc = w.tile_scales(tile) + seg.group * stride;
+        const uint8_t* seg_rec = rec;
         float seg_acc[kLutTileRows] = {};
         for (int j = 0; j < bits; ++j) {
           int32_t sum[kLutTileRows] = {};
@@ -59,6 +60,18 @@ void lut_gemm_scalar(const BcqPacked& w, const LutTables& lt, float* Y) {
         }
         const float s = lt.vector_seg_scale(v)[k];
         for (int i = 0; i < kLutTileRows; ++i) acc[i] += seg_acc[i] * s;
+        // Outliers, left out of the tables: ±x · alpha in fp32.
+        for (int o = 0; o < lt.n_outliers[v]; ++o) {
+          const LutOutlier& out = lt.vector_outliers(v)[o];
+          if (!lut_segment_holds(seg, out.col)) continue;
+          for (int j = 0; j < bits; ++j) {
+            const LutSignSpot spot = lut_sign_spot(seg, j, out.col);
+            for (int i = 0; i < kLutTileRows; ++i) {
+              const bool plus = (seg_rec[spot.offset + i] >> spot.bit) & 1;
+              acc[i] += f16_to_f32(sc[j * kLutTileRows + i]) * (plus ? out.value : -out.value);
+            }
+          }
+        }
         if (seg.ends_group) {
           const float gs = lt.vector_group_sum(v)[seg.group];
           for (int i = 0; i < kLutTileRows; ++i) acc[i] += f16_to_f32(sc[bits * kLutTileRows + i]) * gs;

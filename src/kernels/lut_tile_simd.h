@@ -40,6 +40,26 @@ inline void flush_plane(__m256i lo, __m256i hi, const uint16_t* alpha, __m256* a
   acc[3] = _mm256_fmadd_ps(int16x8_to_f32(_mm256_extracti128_si256(hi, 1)), load_f16x8(alpha + 24), acc[3]);
 }
 
+// acc[q] (rows 8q .. 8q+7) += Σ_planes alpha · (±x) for the vector's outliers inside
+// the segment whose sign records start at seg_rec (lut_gemv.h: they are not in the tables).
+inline void add_outliers(const uint8_t* seg_rec, const LutSegment& seg, int bits, const uint16_t* sc,
+                         const LutOutlier* outliers, int n, __m256* acc) {
+  for (int o = 0; o < n; ++o) {
+    if (!lut_segment_holds(seg, outliers[o].col)) continue;
+    const __m256 plus = _mm256_set1_ps(outliers[o].value), minus = _mm256_set1_ps(-outliers[o].value);
+    for (int j = 0; j < bits; ++j) {
+      const LutSignSpot spot = lut_sign_spot(seg, j, outliers[o].col);
+      const __m256i bit = _mm256_set1_epi32(1 << spot.bit);
+      for (int q = 0; q < 4; ++q) {
+        const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(seg_rec + spot.offset + 8 * q));
+        const __m256i set = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_cvtepu8_epi32(bytes), bit), bit);
+        const __m256 x = _mm256_blendv_ps(minus, plus, _mm256_castsi256_ps(set));
+        acc[q] = _mm256_fmadd_ps(load_f16x8(sc + j * kLutTileRows + 8 * q), x, acc[q]);
+      }
+    }
+  }
+}
+
 // Output rows of one tile for vectors v0 .. v0+NB-1.
 template <class Lookup, int NB>
 void lut_tile(const BcqPacked& w, const LutTables& lt, int tile, int v0, float* Y) {
@@ -58,6 +78,7 @@ void lut_tile(const BcqPacked& w, const LutTables& lt, int tile, int v0, float* 
     #pragma GCC unroll 16
     for (int v = 0; v < NB; ++v)
       tables[v] = lt.vector_tables(v0 + v) + int64_t(seg.pair_begin) * kLutTableBytes;
+    const uint8_t* seg_rec = rec;
     __m256 seg_acc[NB][4] = {};
     for (int j = 0; j < bits; ++j, rec += seg.n_pairs * kLutPairBytes) {
       __m256i lo[NB], hi[NB];
@@ -70,6 +91,8 @@ void lut_tile(const BcqPacked& w, const LutTables& lt, int tile, int v0, float* 
       const __m256 s = _mm256_set1_ps(lt.vector_seg_scale(v0 + v)[k]);
       #pragma GCC unroll 16
       for (int q = 0; q < 4; ++q) acc[v][q] = _mm256_fmadd_ps(seg_acc[v][q], s, acc[v][q]);
+      if (const int n = lt.n_outliers[v0 + v])
+        add_outliers(seg_rec, seg, bits, sc, lt.vector_outliers(v0 + v), n, acc[v]);
     }
     if (seg.ends_group)
       #pragma GCC unroll 16

@@ -112,6 +112,17 @@ TEST(Cli, QuantizeWritesAPackedModelThatEvalReads) {
   double p_fp = last_json_line(fp.out)["ppl"], p_q = last_json_line(qe.out)["ppl"];
   EXPECT_GT(p_q, p_fp * 0.98);
   EXPECT_LT(p_q, p_fp * 1.5) << "4-bit g32 GPTQ should cost little";
+
+  CmdResult in = run_gptqt("inspect --json -m " + out);
+  ASSERT_EQ(in.code, 0) << in.err;
+  const nlohmann::json j = nlohmann::json::parse(in.out);
+  EXPECT_EQ(j["packed_layers"], 5 * 7);
+  EXPECT_EQ(j["header"]["quantization"]["method"], "gptq");
+  EXPECT_EQ(j["header"]["calibration"]["nsamples"], 8);
+  // 4 bits + fp16 alpha (4 planes) and offset per group of 32 (ffn 172 = 5 x 32 + 12)
+  EXPECT_NEAR(j["bits_per_weight"].get<double>(), j["header"]["quantization"]["bits_per_weight"].get<double>(), 1e-3);
+  EXPECT_GT(j["bits_per_weight"].get<double>(), 4 + 16.0 * 5 / 32);
+  EXPECT_EQ(j["layers"][0]["bits"], 4);
 }
 
 TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
@@ -148,6 +159,7 @@ TEST(Cli, DamagedPackedModelsGiveOneLineErrors) {
   const std::string truncated = damaged("truncated");
   fs::resize_file(truncated + "/weights.safetensors", fs::file_size(truncated + "/weights.safetensors") / 2);
   expect_one_line_error(run_gptqt("eval -m " + truncated + eval_args), "truncated planes");
+  expect_one_line_error(run_gptqt("inspect -m " + truncated), "inspect, truncated planes");
 
   nlohmann::json header = nlohmann::json::parse(slurp(dir + "/q/gptqt.json"));
   const std::string wrong_shape = damaged("wrong-shape");

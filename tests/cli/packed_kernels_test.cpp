@@ -87,11 +87,11 @@ void check_model(const std::string& source, int bits, int group, const std::vect
 TEST(PackedKernels, Stories260KAgreesWithFp32) {
   const std::string s = data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf";
   if (!file_exists(s)) GTEST_SKIP() << "shared data not found under " << data_dir();
-  check_model(s, 3, 32, {1, 403, 407, 261, 378}, 0.1, 1e-4);  // [BOS] "Once upon a time"
+  check_model(s, 3, 32, {1, 403, 407, 261, 378}, 0.05, 1e-4);  // [BOS] "Once upon a time"
 }
 
 TEST(PackedKernels, SmolLM2AgreesWithFp32) {
   const std::string s = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
   if (!file_exists(s)) GTEST_SKIP() << "shared data not found under " << data_dir();
-  check_model(s, 3, 128, {504, 3575, 282, 4649, 314}, 0.5, 1e-3);  // "The capital of France is"
+  check_model(s, 3, 128, {504, 3575, 282, 4649, 314}, 0.15, 1e-3);  // "The capital of France is"
 }

@@ -67,9 +67,22 @@ std::vector<double> table_emulation(const BcqMatrixView& w, const LutTables& t) 
         }
         if (seg.ends_group) acc += f16(w.offset_at(seg.group, r)) * double(t.vector_group_sum(v)[seg.group]);
       }
+      for (int o = 0; o < t.n_outliers[v]; ++o) {  // outside the tables, exact
+        const LutOutlier out = t.vector_outliers(v)[o];
+        for (int j = 0; j < w.bits; ++j) {
+          const uint32_t word = w.planes[(size_t(j) * w.rows + r) * s.blocks() + out.col / 32];
+          const double x = (word >> (out.col % 32)) & 1 ? out.value : -out.value;
+          acc += f16(w.alpha_at(s.group_of(out.col), j, r)) * x;
+        }
+      }
       y[size_t(v) * w.rows + r] = acc;
     }
   return y;
+}
+
+// Scales n inputs spread over the vector by 100x and more (LLM outlier channels).
+void add_outliers(float* x, int cols, int n) {
+  for (int i = 0; i < n; ++i) x[(i * 7919 + 3) % cols] = (i % 2 ? -1.f : 1.f) * float(100 + 37 * i);
 }
 
 std::vector<double> error_bound(const BcqMatrixView& w, const LutTables& t, const std::vector<double>& mag) {
@@ -100,7 +113,8 @@ TEST_P(LutGemm, MatchesTableEmulationAndExactProduct) {
                                           << bits << " batch " << batch);
         const BcqMatrix m = random_bcq(sh.rows, sh.cols, bits, sh.group_size, ++seed);
         const BcqPacked p = repack_for_lut(m.view());
-        const std::vector<float> X = random_vector(size_t(batch) * sh.cols, ++seed);
+        std::vector<float> X = random_vector(size_t(batch) * sh.cols, ++seed);
+        if (batch > 1) add_outliers(X.data() + sh.cols, sh.cols, 2 * kLutMaxOutliers);
         LutTables t;
         build_lut_tables(X.data(), batch, sh.cols, sh.group_size, t);
         const std::vector<double> exact = dense_gemm(dense_bcq(m.view()), sh.rows, sh.cols, X.data(), batch);
@@ -128,7 +142,9 @@ TEST_P(LutGemm, AgreesWithScalarPath) {
       const BcqMatrix m = random_bcq(sh.rows, sh.cols, bits, sh.group_size, ++seed);
       const BcqPacked p = repack_for_lut(m.view());
       const int batch = 5;
-      const std::vector<float> X = random_vector(size_t(batch) * sh.cols, ++seed);
+      std::vector<float> X = random_vector(size_t(batch) * sh.cols, ++seed);
+      add_outliers(X.data(), sh.cols, 1);
+      add_outliers(X.data() + 2 * sh.cols, sh.cols, 3);
       LutTables t;
       build_lut_tables(X.data(), batch, sh.cols, sh.group_size, t);
       std::vector<float> got(size_t(batch) * sh.rows), ref(got.size());
@@ -139,6 +155,7 @@ TEST_P(LutGemm, AgreesWithScalarPath) {
       build_lut_tables(X.data(), batch, sh.cols, sh.group_size, ts);
       ASSERT_EQ(ts.tables, t.tables);
       ASSERT_EQ(ts.seg_scale, t.seg_scale);
+      ASSERT_EQ(ts.n_outliers, t.n_outliers);
       lut_gemm(p, ts, ref.data());
       set_active_isa(isa);
       const std::vector<double> mag = magnitude(m.view(), X.data(), batch);
@@ -189,7 +206,7 @@ TEST(LutAccuracy, RelativeErrorIsSmall) {
     float outlier;  // one input column this many times larger than the rest
   };
   for (const Case cs : {Case{2, 128, 1}, Case{3, 128, 1}, Case{4, 128, 1}, Case{3, 32, 1}, Case{3, -1, 1},
-                        Case{3, 128, 50}, Case{3, -1, 50}}) {
+                        Case{3, 128, 50}, Case{3, -1, 50}, Case{3, 128, 1000}, Case{3, -1, 1000}}) {
     const int rows = 256, cols = 2048;
     const BcqMatrix m = random_bcq(rows, cols, cs.bits, cs.group, 11);
     const BcqPacked p = repack_for_lut(m.view());
@@ -208,6 +225,34 @@ TEST(LutAccuracy, RelativeErrorIsSmall) {
                 double(cs.outlier), rel);
     EXPECT_LT(rel, 1e-2);
   }
+}
+
+// Inputs above kLutOutlierRatio x mean |x| leave the tables (the largest kLutMaxOutliers,
+// in column order); the group sums, which carry the offset term, keep them.
+TEST(LutTables, ExtractOutliers) {
+  const int cols = 576;
+  std::vector<float> x = random_vector(cols, 21);
+  LutTables t;
+  build_lut_tables(x.data(), 1, cols, 128, t);
+  EXPECT_EQ(t.n_outliers[0], 0) << "Gaussian inputs have no outliers";
+
+  x[300] = 200.f;
+  build_lut_tables(x.data(), 1, cols, 128, t);
+  ASSERT_EQ(t.n_outliers[0], 1);
+  EXPECT_EQ(t.vector_outliers(0)[0].col, 300);
+  EXPECT_EQ(t.vector_outliers(0)[0].value, 200.f);
+  double sum = 0;
+  for (int c = 256; c < 384; ++c) sum += x[c];
+  EXPECT_NEAR(t.vector_group_sum(0)[2], sum, 1e-3);
+  // The segment now has the Gaussian inputs' scale, not the outlier's.
+  EXPECT_LT(*std::max_element(t.seg_scale.begin(), t.seg_scale.end()), 20.f / 127.f);
+
+  for (int i = 0; i < 12; ++i) x[40 * i + 7] = float(100 + i);  // 13 candidates: the 8 largest stay
+  build_lut_tables(x.data(), 1, cols, 128, t);
+  ASSERT_EQ(t.n_outliers[0], kLutMaxOutliers);
+  std::vector<int> cols_kept;
+  for (int o = 0; o < kLutMaxOutliers; ++o) cols_kept.push_back(t.vector_outliers(0)[o].col);
+  EXPECT_EQ(cols_kept, (std::vector<int>{207, 247, 287, 300, 327, 367, 407, 447}));
 }
 
 TEST(LutGemm, RejectsTablesOfAnotherShape) {

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Markdown table from the JSON files that speed_vs_llamacpp.sh leaves in OUT.
+
+Every round holds llama_<round>_<model>.json (llama-bench -o json) and
+gptqt_<round>_<kernel>.json (gptqt bench --json). Each row gives the median
+t/s over its samples, taken per round and then the median over rounds, and
+its tg ratio to llama.cpp's Q4_0 measured in the same round.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+
+def rows_of(path):
+    name = os.path.basename(path)
+    round_ = int(re.match(r"[a-z]+_(\d+)_", name).group(1))
+    data = json.load(open(path))
+    for r in data:
+        if name.startswith("llama_"):
+            test = f"pp{r['n_prompt']}" if r["n_prompt"] else f"tg{r['n_gen']}"
+            label = "llama.cpp " + os.path.basename(r["model_filename"]).replace(".gguf", "")
+            size = r["model_size"]
+            yield round_, label, test, statistics.median(r["samples_ts"]), size
+        else:
+            label = f"gptqt {os.path.basename(r['model'].rstrip('/'))} ({r['kernel']})"
+            yield round_, label, r["test"], r["tps_median"], r["model_bytes"]
+
+
+def main(out):
+    tps = defaultdict(lambda: defaultdict(dict))  # label -> test -> round -> t/s
+    size = {}
+    for path in sorted(glob.glob(os.path.join(out, "*.json"))):
+        for round_, label, test, value, nbytes in rows_of(path):
+            tps[label][test][round_] = value
+            size[label] = nbytes
+    ref = next((l for l in tps if l.endswith("Q4_0")), None)
+    tests = sorted({t for l in tps for t in tps[l]}, key=lambda t: (t[:2] != "pp", t))
+    header = "| model | size MiB | " + " | ".join(f"{t} t/s" for t in tests) + " | tg vs llama.cpp Q4_0 |"
+    print(header)
+    print("|---|---:|" + "---:|" * len(tests) + "---:|")
+    for label in tps:
+        cells = []
+        for t in tests:
+            v = tps[label].get(t)
+            cells.append(f"{statistics.median(v.values()):.1f}" if v else "")
+        ratio = ""
+        tg = next((t for t in tests if t.startswith("tg")), None)
+        if ref and tg and tg in tps[label] and tg in tps[ref]:
+            rs = [tps[label][tg][r] / tps[ref][tg][r] for r in tps[label][tg] if r in tps[ref][tg]]
+            ratio = f"{statistics.median(rs):.2f}x" if rs else ""
+        print(f"| {label} | {size[label] / 2**20:.1f} | " + " | ".join(cells) + f" | {ratio} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
