@@ -26,7 +26,9 @@ def rows_of(path):
             size = r["model_size"]
             yield round_, label, test, statistics.median(r["samples_ts"]), size
         else:
-            label = f"gptqt {os.path.basename(r['model'].rstrip('/'))} ({r['kernel']})"
+            model = os.path.basename(r["model"].rstrip("/"))
+            kernel = "fp32" if model.endswith(".gguf") else r["kernel"]  # kernels apply to packed layers only
+            label = f"gptqt {model} ({kernel}, head {r['head']})"
             yield round_, label, r["test"], r["tps_median"], r["model_bytes"]
 
 
@@ -38,6 +40,8 @@ def main(out):
             tps[label][test][round_] = value
             size[label] = nbytes
     ref = next((l for l in tps if l.endswith("Q4_0")), None)
+    rounds = sorted({r for l in tps for t in tps[l] for r in tps[l][t]})
+    print(f"{len(rounds)} rounds; t/s: median over rounds of each round's median\n")
     tests = sorted({t for l in tps for t in tps[l]}, key=lambda t: (t[:2] != "pp", t))
     header = "| model | size MiB | " + " | ".join(f"{t} t/s" for t in tests) + " | tg vs llama.cpp Q4_0 |"
     print(header)

@@ -24,7 +24,7 @@ for type in F32 Q4_0 Q3_K_S Q2_K; do
 done
 for bits in 4 3 2; do
   [ -d "$work/gptqt-rtn$bits" ] ||
-    ./build/gptqt quantize -m "$model" --method rtn --bits "$bits" --group-size 128 -o "$work/gptqt-rtn$bits" 2> /dev/null
+    ./build/gptqt quantize -m "$model" --method rtn --bits "$bits" --group-size 128 -o "$work/gptqt-rtn$bits" > /dev/null 2>&1
 done
 
 llama_models=("$model")
@@ -38,6 +38,6 @@ for r in $(seq "$rounds"); do
   ./build/gptqt bench -t "$threads" -p 512 -n "$ngen" -r "$reps" --json --kernel lut \
     -m "$work/gptqt-rtn4" "$work/gptqt-rtn3" "$work/gptqt-rtn2" > "$out/gptqt_${r}_lut.json"
   ./build/gptqt bench -t "$threads" -p 0 -n "$ngen" -r "$reps" --json --kernel dequant \
-    -m "$work/gptqt-rtn4" "$work/gptqt-rtn3" > "$out/gptqt_${r}_dequant.json"
+    -m "$work/gptqt-rtn4" "$work/gptqt-rtn3" "$work/gptqt-rtn2" > "$out/gptqt_${r}_dequant.json"
 done
 python3 scripts/results/speed_table.py "$out"

@@ -30,6 +30,13 @@ Int8Matrix quantize_int8(const float* W, int rows, int cols) {
   return m;
 }
 
+void int8_dequantize_row(const Int8Matrix& w, int r, float* out) {
+  const int nb = w.blocks();
+  const int8_t* q = w.q.data() + size_t(r) * nb * 32;
+  const float* s = w.scale.data() + size_t(r) * nb;
+  for (int c = 0; c < w.cols; ++c) out[c] = s[c / 32] * float(q[c]);
+}
+
 void int8_gemv_reference(const Int8Matrix& w, const float* x, float* y) {
   const int nb = w.blocks();
   for (int r = 0; r < w.rows; ++r) {

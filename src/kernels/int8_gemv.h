@@ -17,6 +17,8 @@ struct Int8Matrix {
 // Per block of 32: scale = max|w| / 127, q = round(w / scale).
 Int8Matrix quantize_int8(const float* W, int rows, int cols);
 void int8_gemv(const Int8Matrix& w, const float* x, float* y);
+// out[c] = scale · q of row r: exactly the weights the GEMV multiplies.
+void int8_dequantize_row(const Int8Matrix& w, int r, float* out);
 void int8_gemv_reference(const Int8Matrix& w, const float* x, float* y);
 
 namespace detail {

@@ -179,6 +179,9 @@ Model load_model(const std::string& path, const LoadOptions& options) {
     const DenseLinear* d = m.w.head.dense();
     GPTQT_CHECK(d, "{}: the head is not a dense layer", path);
     m.w.head.op = std::make_unique<Int8Linear>(kernels::quantize_int8(d->weights().data(), d->rows(), d->cols()));
+    // A tied head is the embedding table: embed from its int8 rows and drop the fp32
+    // copy (113 MB for SmolLM2; lossless when the source table was Q8_0).
+    if (m.cfg.tied_head) std::vector<float>().swap(m.w.tok_embd);
   }
   return m;
 }

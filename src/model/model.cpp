@@ -3,7 +3,9 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "kernels/int8_gemv.h"
 #include "model/attention.h"
+#include "model/int8_linear.h"
 #include "model/ops.h"
 
 namespace gptqt {
@@ -25,10 +27,16 @@ const char* linear_role_name(LinearRole r) {
 void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
   const int H = cfg.hidden, E = cfg.embed_dim;
   std::vector<float> e(size_t(T) * E);
+  // Without an fp32 table the rows come from the tied int8 head (load_model).
+  const auto* int8_head = w.tok_embd.empty() ? dynamic_cast<const Int8Linear*>(w.head.op.get()) : nullptr;
+  GPTQT_CHECK(!w.tok_embd.empty() || int8_head, "the model has no token embedding table");
   for (int t = 0; t < T; ++t) {
     GPTQT_CHECK(tokens[t] >= 0 && tokens[t] < cfg.vocab, "token id {} outside the vocabulary (0..{})", tokens[t],
                 cfg.vocab - 1);
-    std::memcpy(&e[size_t(t) * E], &w.tok_embd[size_t(tokens[t]) * E], E * sizeof(float));
+    if (int8_head)
+      kernels::int8_dequantize_row(int8_head->matrix(), tokens[t], &e[size_t(t) * E]);
+    else
+      std::memcpy(&e[size_t(t) * E], &w.tok_embd[size_t(tokens[t]) * E], E * sizeof(float));
   }
   if (w.project_in.op)
     w.project_in.forward(e.data(), T, x);
@@ -140,7 +148,7 @@ std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* c
 
 int64_t Model::n_params() const {
   auto lin = [](const Linear& l) { return l.op ? int64_t(l.op->rows()) * l.op->cols() + int64_t(l.bias.size()) : 0; };
-  int64_t n = int64_t(w.tok_embd.size() + w.pos_embd.size()) + lin(w.project_in) + lin(w.project_out);
+  int64_t n = int64_t(cfg.vocab) * cfg.embed_dim + int64_t(w.pos_embd.size()) + lin(w.project_in) + lin(w.project_out);
   for (const auto& b : w.blocks)
     for (const auto& l : b.lin) n += lin(l);
   if (!cfg.tied_head) n += lin(w.head);

@@ -54,7 +54,8 @@ struct LoadOptions {
   // How packed (quantized) layers run: "lut", "dequant" or "f32" (model/packed_ops.h).
   std::string kernel = "lut";
   // The output head: "f32" as loaded, or "int8" (per-32 scales; lossless for a
-  // Q8_0 head such as SmolLM2's, a quarter of the bytes per generated token).
+  // Q8_0 head such as SmolLM2's, a quarter of the bytes per generated token). A
+  // tied int8 head also serves the token embeddings, and the fp32 table is dropped.
   std::string head = "f32";
 };
 

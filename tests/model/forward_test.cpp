@@ -86,6 +86,27 @@ TEST(RealModel, SmolLM2LogitsMatch) {
   check_fixture("smollm2", path);
 }
 
+// SmolLM2's tied embedding is Q8_0, so the int8 head (which then also serves the
+// embeddings, without the fp32 table) must give the fp32 head's logits.
+TEST(RealModel, SmolLM2Int8HeadIsLossless) {
+  std::string path = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  Model f32 = load_model(path, {.head = "f32"});
+  Model int8 = load_model(path, {.head = "int8"});
+  EXPECT_FALSE(f32.w.tok_embd.empty());
+  EXPECT_TRUE(int8.w.tok_embd.empty()) << "the tied int8 head should replace the fp32 embedding table";
+  EXPECT_EQ(int8.n_params(), f32.n_params());
+  const std::vector<int32_t> tokens = {504, 3575, 282, 4649, 314, 0, 49151};
+  const std::vector<float> a = f32.forward(tokens), b = int8.forward(tokens);
+  ASSERT_EQ(a.size(), b.size());
+  float worst = 0, top = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+    top = std::max(top, std::abs(a[i]));
+  }
+  EXPECT_LT(worst, 1e-5f * top);
+}
+
 TEST(RealModel, Stories260KGreedyContinuationIsTheKnownStory) {
   std::string path = data_dir() + "/stories260K/tinyllamas-stories-260k-f32.gguf";
   if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
