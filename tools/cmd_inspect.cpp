@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -49,13 +50,13 @@ void inspect_packed(const InspectArgs& a) {
                       {"group_size", q.group_size}, {"act_order", !q.perm.empty()},
                       {"bits_per_weight", q.bits_per_weight()}});
   }
-  // Block order (blk.2 before blk.10), then role.
+  // Block order (blk.2 before blk.10), then role; layers outside blocks (the head) last.
   auto key = [](const nlohmann::json& l) {
     const std::string n = l["name"];
     const size_t dot = n.find('.'), next = n.find('.', dot + 1);
     const bool numbered = dot != std::string::npos && next != std::string::npos &&
                           n.find_first_not_of("0123456789", dot + 1) == next && next > dot + 1;
-    return std::make_pair(numbered ? std::stol(n.substr(dot + 1, next - dot - 1)) : -1L, n);
+    return std::make_pair(numbered ? std::stol(n.substr(dot + 1, next - dot - 1)) : LONG_MAX, n);
   };
   std::sort(layers.begin(), layers.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
   double other_bytes = 0;  // everything but the packed arrays (a layer's bias counts here)
@@ -87,7 +88,7 @@ void inspect_packed(const InspectArgs& a) {
     fmt::print("  calibration:  none\n");
   fmt::print("  packed:       {} layers, {:.0f} weights, {:.3f} bits per weight\n", layers.size(), quantized,
              quantized ? packed_bits / quantized : 0.0);
-  fmt::print("  unquantized:  {:.1f} MiB (embeddings, norms, head)\n", other_bytes / (1 << 20));
+  fmt::print("  unquantized:  {:.1f} MiB (embeddings, norms, an unquantized head)\n", other_bytes / (1 << 20));
   if (a.layers) {
     fmt::print("\n| layer | rows x cols | bits | group | act-order | bits/weight |\n|---|---|---:|---:|---|---:|\n");
     for (const auto& l : layers)

@@ -121,6 +121,11 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--p-from", a->m.p_from, "GPTQT re-explore: first range factor")->capture_default_str();
   cmd->add_option("--p-to", a->m.p_to, "GPTQT re-explore: last range factor")->capture_default_str();
   cmd->add_option("--p-step", a->m.p_step, "GPTQT re-explore: step")->capture_default_str();
+  cmd->add_option("--head-bits", a->m.head_bits, "also quantize the output head to these bits (0 = keep it)")
+      ->check(CLI::Range(0, 4))
+      ->capture_default_str();
+  cmd->add_option("--head-group-size", a->m.head_group_size, "the head's group size (-1 = whole row)")
+      ->capture_default_str();
   cmd->add_option("--calib", a->calib, "calibration text: a file or a named text (wikitext2-valid, c4, ...)")
       ->capture_default_str();
   cmd->add_option("--nsamples", a->nsamples, "calibration windows")->check(CLI::Range(1, 1 << 20))->capture_default_str();

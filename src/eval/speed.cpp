@@ -87,6 +87,9 @@ WeightFootprint weight_footprint(const Model& m) {
   });
   f.linear_bits_per_weight = params > 0 ? 8 * f.bytes / params : 0;
   f.bytes += double(m.w.tok_embd.size() + m.w.pos_embd.size()) * sizeof(float);
+  // int8 embeddings not shared with an int8 head (the head is packed)
+  if (m.w.tok_embd_int8 && m.w.head.op && m.w.head.op->kind() != "int8")
+    f.bytes += double(m.w.tok_embd_int8->q.size() + m.w.tok_embd_int8->scale.size() * sizeof(float));
   return f;
 }
 

@@ -11,16 +11,16 @@ namespace gptqt {
 
 class Int8Linear : public LinearOp {
  public:
-  explicit Int8Linear(kernels::Int8Matrix m) : m_(std::move(m)) {}
-  int rows() const override { return m_.rows; }
-  int cols() const override { return m_.cols; }
+  // Shared: a tied head's matrix also serves the token embeddings.
+  explicit Int8Linear(std::shared_ptr<const kernels::Int8Matrix> m) : m_(std::move(m)) {}
+  int rows() const override { return m_->rows; }
+  int cols() const override { return m_->cols; }
   void forward(const float* x, int T, float* y) const override;
-  size_t weight_bytes() const override { return m_.q.size() + m_.scale.size() * 4; }
+  size_t weight_bytes() const override { return m_->q.size() + m_->scale.size() * 4; }
   std::string kind() const override { return "int8"; }
-  const kernels::Int8Matrix& matrix() const { return m_; }
 
  private:
-  kernels::Int8Matrix m_;
+  std::shared_ptr<const kernels::Int8Matrix> m_;
 };
 
 }  // namespace gptqt

@@ -82,6 +82,10 @@ class Reader {
     return l;
   }
 
+  bool has_packed(const std::string& name) const {
+    return packed_ && has_packed_linear(*packed_, name.substr(0, name.size() - std::string(".weight").size()));
+  }
+
   Norm norm(const std::string& name, int n, bool bias) const {
     Norm nm;
     nm.weight = get(name, {n});
@@ -141,8 +145,9 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     w.blocks.push_back(std::move(b));
   }
   if (c.final_norm) w.final_norm = rd.norm(nm.final_norm, H, ln_bias);
-  // A tied head is the embedding matrix; some checkpoints still store a copy.
-  if (!c.tied_head && rd.has(nm.head))
+  // A tied head is the embedding matrix; some checkpoints still store a copy. A
+  // packed model may hold the head quantized, tied or not.
+  if (rd.has_packed(nm.head) || (!c.tied_head && rd.has(nm.head)))
     w.head = rd.linear(nm.head, c.vocab, E, false);
   else {
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
@@ -175,13 +180,22 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   }
   GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
               options.head);
+  // int8: a dense head becomes int8; a tied one's matrix then also serves the token
+  // embeddings and the fp32 table (113 MB for SmolLM2) is dropped, lossless when the
+  // table was Q8_0. A head the quantizer packed stays packed; if tied, the embeddings
+  // still go int8.
   if (options.head == "int8") {
     const DenseLinear* d = m.w.head.dense();
-    GPTQT_CHECK(d, "{}: the head is not a dense layer", path);
-    m.w.head.op = std::make_unique<Int8Linear>(kernels::quantize_int8(d->weights().data(), d->rows(), d->cols()));
-    // A tied head is the embedding table: embed from its int8 rows and drop the fp32
-    // copy (113 MB for SmolLM2; lossless when the source table was Q8_0).
-    if (m.cfg.tied_head) std::vector<float>().swap(m.w.tok_embd);
+    if (d) {
+      auto q = std::make_shared<const kernels::Int8Matrix>(
+          kernels::quantize_int8(d->weights().data(), d->rows(), d->cols()));
+      m.w.head.op = std::make_unique<Int8Linear>(q);
+      if (m.cfg.tied_head) m.w.tok_embd_int8 = q;
+    } else if (m.cfg.tied_head) {
+      m.w.tok_embd_int8 = std::make_shared<const kernels::Int8Matrix>(
+          kernels::quantize_int8(m.w.tok_embd.data(), m.cfg.vocab, m.cfg.embed_dim));
+    }
+    if (m.w.tok_embd_int8) std::vector<float>().swap(m.w.tok_embd);
   }
   return m;
 }

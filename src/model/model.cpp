@@ -5,7 +5,6 @@
 #include "core/error.h"
 #include "kernels/int8_gemv.h"
 #include "model/attention.h"
-#include "model/int8_linear.h"
 #include "model/ops.h"
 
 namespace gptqt {
@@ -27,14 +26,13 @@ const char* linear_role_name(LinearRole r) {
 void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
   const int H = cfg.hidden, E = cfg.embed_dim;
   std::vector<float> e(size_t(T) * E);
-  // Without an fp32 table the rows come from the tied int8 head (load_model).
-  const auto* int8_head = w.tok_embd.empty() ? dynamic_cast<const Int8Linear*>(w.head.op.get()) : nullptr;
-  GPTQT_CHECK(!w.tok_embd.empty() || int8_head, "the model has no token embedding table");
+  const kernels::Int8Matrix* int8_rows = w.tok_embd.empty() ? w.tok_embd_int8.get() : nullptr;
+  GPTQT_CHECK(!w.tok_embd.empty() || int8_rows, "the model has no token embedding table");
   for (int t = 0; t < T; ++t) {
     GPTQT_CHECK(tokens[t] >= 0 && tokens[t] < cfg.vocab, "token id {} outside the vocabulary (0..{})", tokens[t],
                 cfg.vocab - 1);
-    if (int8_head)
-      kernels::int8_dequantize_row(int8_head->matrix(), tokens[t], &e[size_t(t) * E]);
+    if (int8_rows)
+      kernels::int8_dequantize_row(*int8_rows, tokens[t], &e[size_t(t) * E]);
     else
       std::memcpy(&e[size_t(t) * E], &w.tok_embd[size_t(tokens[t]) * E], E * sizeof(float));
   }

@@ -1,8 +1,10 @@
 // The weights of a decoder, in the roles of the generic forward pass. Fused
 // tensors in files (BLOOM's query_key_value) are split into q, k, v on load.
 #pragma once
+#include <memory>
 #include <vector>
 
+#include "kernels/int8_gemv.h"
 #include "model/config.h"
 #include "model/linear.h"
 
@@ -25,7 +27,8 @@ struct BlockWeights {
 };
 
 struct ModelWeights {
-  std::vector<float> tok_embd;   // vocab x embed_dim
+  std::vector<float> tok_embd;   // vocab x embed_dim; empty when tok_embd_int8 serves instead
+  std::shared_ptr<const kernels::Int8Matrix> tok_embd_int8;  // generation: int8 rows (load_model)
   std::vector<float> pos_embd;   // OPT: (max_ctx + offset) x hidden
   Norm embed_norm;               // BLOOM
   Linear project_in, project_out;  // OPT-350M

@@ -29,6 +29,22 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.weighting == "hdiag" || m.weighting == "plain", "--weighting {}: hdiag or plain", m.weighting);
   GPTQT_CHECK(m.p_from > 0 && m.p_to >= m.p_from && m.p_step > 0, "bad re-explore range");
   GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
+  GPTQT_CHECK(m.head_bits >= 0 && m.head_bits <= 4, "--head-bits {}: 0 (keep the head) or 1 to 4", m.head_bits);
+  if (m.head_bits > 0) {
+    GPTQT_CHECK(m.head_group_size == -1 || (m.head_group_size >= 32 && m.head_group_size % 32 == 0),
+                "--head-group-size {}: use -1 (whole rows) or a multiple of 32", m.head_group_size);
+    validate(head_method(m));
+  }
+}
+
+MethodOptions head_method(const MethodOptions& m) {
+  MethodOptions h = m;
+  h.bits = m.head_bits;
+  h.group_size = m.head_group_size;
+  h.static_groups = m.static_groups && m.head_group_size != -1;
+  h.inter_bits = m.inter_bits > m.head_bits ? m.inter_bits : 0;
+  h.head_bits = 0;
+  return h;
 }
 
 int resolved_inter_bits(const MethodOptions& m) { return m.inter_bits > 0 ? m.inter_bits : std::max(4, m.bits + 1); }
@@ -89,6 +105,7 @@ std::string describe(const MethodOptions& m) {
   if (m.method == "gptqt")
     s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", resolved_inter_bits(m),
                      m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, resolved_search(m), m.weighting);
+  if (m.head_bits > 0) s += fmt::format(" head_bits={} head_group_size={}", m.head_bits, m.head_group_size);
   return s;
 }
 

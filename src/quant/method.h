@@ -29,6 +29,10 @@ struct MethodOptions {
   std::string search = "auto";     // auto | fast | exhaustive | alternating
   std::string weighting = "hdiag"; // hdiag | plain
   float p_from = 0.70f, p_to = 1.10f, p_step = 0.02f;
+  // The output head (tied or not): 0 keeps it as loaded; else it is quantized after
+  // the last block by the same method at these bits and group size.
+  int head_bits = 0;
+  int head_group_size = 64;
 };
 
 // Throws Error on an unknown method or an impossible combination.
@@ -40,6 +44,8 @@ GptqOptions solver_options(const MethodOptions& m);
 // cheap (k <= 3, m <= 4), the alternating refinement otherwise.
 std::string resolved_search(const MethodOptions& m);
 int resolved_inter_bits(const MethodOptions& m);
+// The options the head is quantized with (head_bits and head_group_size as bits and group_size).
+MethodOptions head_method(const MethodOptions& m);
 // Every option that changes the result, as one line (logs, headers, resume fingerprints).
 std::string describe(const MethodOptions& m);
 

@@ -88,7 +88,14 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   if (model.w.project_in.op) add_dense(w, nm.project_in, model.w.project_in);
   if (model.w.project_out.op) add_dense(w, nm.project_out, model.w.project_out);
   if (c.final_norm) add_norm(w, nm.final_norm, model.w.final_norm);
-  if (!c.tied_head) add_dense(w, nm.head, model.w.head);
+  double head_bpw = 0;
+  if (result.head) {  // quantized (tied or not); a tied model still stores tok_embd for the embeddings
+    const PackedLinear p = to_packed(*result.head);
+    write_packed_linear(w, strip_weight(nm.head), p, /*fp16=*/true);
+    head_bpw = p.bits_per_weight();
+  } else if (!c.tied_head) {
+    add_dense(w, nm.head, model.w.head);
+  }
 
   double qbits = 0, qweights = 0;
   for (int b = 0; b < c.n_layers; ++b) {
@@ -128,7 +135,11 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
         {"true_sequential", info.true_sequential},
         {"options", describe(method)},
         {"bits_per_weight", bpw},
-        {"quantized_weights", qweights}}},
+        {"quantized_weights", qweights},
+        {"head", result.head ? json{{"bits", method.head_bits},
+                                    {"group_size", method.head_group_size},
+                                    {"bits_per_weight", head_bpw}}
+                             : json(nullptr)}}},
       {"calibration",
        {{"text", info.calibration}, {"nsamples", info.nsamples}, {"seqlen", info.seqlen}, {"seed", info.seed}}},
   };

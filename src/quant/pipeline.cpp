@@ -75,6 +75,58 @@ void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
   m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
 }
 
+// One layer by the method: GPTQ against its Hessian with the solver, else RTN.
+QuantizedLinear quantize_layer(const DenseLinear& dense, const HessianAccumulator* acc, const GridFitter& fitter,
+                               const MethodOptions& m, LayerLogRow& row) {
+  QuantizedLinear q;
+  if (acc) {
+    GptqResult g = gptq_quantize(dense.weights().data(), dense.rows(), dense.cols(), acc->hessian().data(), fitter,
+                                 solver_options(m));
+    q = std::move(g.weights);
+    row.loss = g.report.loss;
+    row.damp = g.report.damp;
+    row.fallback_rtn = g.report.fallback_rtn;
+    row.dead_inputs = g.report.dead_inputs;
+    row.samples = acc->samples();
+  } else {
+    q = quantize_rtn(dense.weights().data(), dense.rows(), dense.cols(), fitter, m.group_size);
+  }
+  round_to_fp16(q);
+  return q;
+}
+
+// The head, after every block: its inputs are the final hidden states of the
+// calibration (xs holds the last block's outputs).
+void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<std::vector<float>>& xs,
+                   PipelineResult& res) {
+  const MethodOptions hm = head_method(opt.method);
+  const DenseLinear* dense = model.w.head.dense();
+  GPTQT_CHECK(dense, "the head is already quantized");
+  std::optional<HessianAccumulator> acc;
+  if (uses_solver(hm)) {
+    acc.emplace(dense->cols());
+    for (size_t s = 0; s < xs.size(); ++s) {
+      const int T = int(opt.calibration[s].size());
+      auto t0 = Clock::now();
+      std::vector<float> h(size_t(T) * model.cfg.embed_dim);
+      model.final(xs[s].data(), T, h.data());
+      res.forward_seconds += since(t0);
+      t0 = Clock::now();
+      acc->add(h.data(), T);
+      res.hessian_seconds += since(t0);
+    }
+  }
+  LayerLogRow row{model.cfg.n_layers, "head"};
+  const auto t0 = Clock::now();
+  QuantizedLinear q = quantize_layer(*dense, acc ? &*acc : nullptr, *make_fitter(hm), hm, row);
+  row.seconds = since(t0);
+  res.solver_seconds += row.seconds;
+  // A tied head leaves the embedding table as it was: only the head is quantized.
+  model.w.head.op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
+  res.head = std::move(q);
+  res.log.push_back(row);
+}
+
 }  // namespace
 
 PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
@@ -83,7 +135,6 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   const ModelConfig& c = model.cfg;
   const bool solver = uses_solver(opt.method);
   const std::unique_ptr<GridFitter> fitter = make_fitter(opt.method);
-  const GptqOptions sopt = solver_options(opt.method);
   if (solver) {
     GPTQT_CHECK(!opt.calibration.empty(), "the {} method needs calibration data, and none was given",
                 opt.method.method);
@@ -151,21 +202,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         GPTQT_CHECK(dense, "block {} {}: the layer is already quantized", b, linear_role_name(r));
         LayerLogRow row{b, linear_role_name(r)};
         auto t0 = Clock::now();
-        QuantizedLinear q;
-        if (solver) {
-          const HessianAccumulator& acc = obs.of(r);
-          GptqResult g = gptq_quantize(dense->weights().data(), dense->rows(), dense->cols(), acc.hessian().data(),
-                                       *fitter, sopt);
-          q = std::move(g.weights);
-          row.loss = g.report.loss;
-          row.damp = g.report.damp;
-          row.fallback_rtn = g.report.fallback_rtn;
-          row.dead_inputs = g.report.dead_inputs;
-          row.samples = acc.samples();
-        } else {
-          q = quantize_rtn(dense->weights().data(), dense->rows(), dense->cols(), *fitter, opt.method.group_size);
-        }
-        round_to_fp16(q);
+        QuantizedLinear q = quantize_layer(*dense, solver ? &obs.of(r) : nullptr, *fitter, opt.method, row);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
         install(model, b, r, q);
@@ -180,6 +217,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     if (on_block_done) on_block_done(res, b);
     progress.update(b + 1);
   }
+  if (opt.method.head_bits > 0) quantize_head(model, opt, xs, res);
   progress.finish();
   res.complete = true;
   res.total_seconds = since(start);

@@ -41,6 +41,7 @@ struct QuantizedBlock {
 
 struct PipelineResult {
   std::vector<QuantizedBlock> blocks;
+  std::optional<QuantizedLinear> head;  // when method.head_bits > 0
   std::vector<LayerLogRow> log;
   int resumed_blocks = 0;
   bool complete = false;  // false when max_blocks stopped the run early
@@ -49,7 +50,9 @@ struct PipelineResult {
 
 // Quantizes every linear layer of every block of `model` in place: afterwards
 // each holds its dequantized quantized weights (so `model` evaluates as the
-// quantized model would). `on_block_done` runs after each block (progress, logs).
+// quantized model would). With method.head_bits > 0 the head follows, its
+// Hessian taken from the calibration's final hidden states; its log row has
+// block = n_layers. `on_block_done` runs after each block (progress, logs).
 PipelineResult quantize_model(Model& model, const PipelineOptions& options,
                               const std::function<void(const PipelineResult&, int block)>& on_block_done = {});
 

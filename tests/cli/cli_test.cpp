@@ -125,6 +125,40 @@ TEST(Cli, QuantizeWritesAPackedModelThatEvalReads) {
   EXPECT_EQ(j["layers"][0]["bits"], 4);
 }
 
+// --head-bits quantizes the (tied) head after the last block; the packed head is
+// read back by every command, and costs little at 4 bits.
+TEST(Cli, QuantizedHeadIsPackedAndRuns) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string dir = temp_dir();
+  const std::string common = "quantize -t 1 -m " + stories() + " --method gptq --bits 4 --group-size 32 --calib "
+                             "tinystories --nsamples 8 --seqlen 128 ";
+  ASSERT_EQ(run_gptqt(common + "-o " + dir + "/body").code, 0);
+  CmdResult q = run_gptqt(common + "--head-bits 4 --head-group-size 32 -o " + dir + "/head");
+  ASSERT_EQ(q.code, 0) << q.err;
+  const std::string log = slurp(dir + "/head/quant_log.csv");
+  EXPECT_NE(log.find("\n5,head,"), std::string::npos) << log;
+
+  const nlohmann::json j = nlohmann::json::parse(run_gptqt("inspect --json -m " + dir + "/head").out);
+  EXPECT_EQ(j["packed_layers"], 5 * 7 + 1);
+  EXPECT_EQ(j["header"]["quantization"]["head"]["bits"], 4);
+  EXPECT_EQ(j["layers"].back()["name"], "head");  // sorted after the blocks
+  EXPECT_EQ(j["layers"].back()["rows"], 512);
+
+  const std::string eval = " --text tinystories --ctx 256 --max-windows 4 --json --threads 1";
+  const double body = last_json_line(run_gptqt("eval -m " + dir + "/body" + eval).out)["ppl"];
+  CmdResult he = run_gptqt("eval -m " + dir + "/head" + eval);
+  ASSERT_EQ(he.code, 0) << he.err;
+  const double head = last_json_line(he.out)["ppl"];
+  EXPECT_NE(head, body) << "the head should have changed";
+  EXPECT_LT(std::abs(head / body - 1), 0.05) << "a 4-bit g32 head should cost little";
+  for (const char* kernel : {"lut", "dequant", "f32"}) {
+    CmdResult g = run_gptqt("generate -t 1 -n 8 -m " + dir + "/head --kernel " + kernel);
+    EXPECT_EQ(g.code, 0) << kernel << ": " << g.err;
+  }
+  expect_one_line_error(run_gptqt(common + "--head-bits 4 --head-group-size 48 -o " + dir + "/bad"),
+                        "head group size not a multiple of 32");
+}
+
 TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
   if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
   const std::string dir = temp_dir();
