@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
-PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip
+PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip time bc
   libopenblas-openmp-dev liblapacke-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libhwy-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev"
 n_want=$(echo $PACKAGES | wc -w)
