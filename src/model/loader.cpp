@@ -69,8 +69,8 @@ class Reader {
 
   Linear linear(const std::string& name, int rows, int cols, bool bias) const {
     Linear l;
-    const std::string base = name.substr(0, name.size() - std::string(".weight").size());
-    if (packed_ && has_packed_linear(*packed_, base)) {
+    if (has_packed(name)) {
+      const std::string base = packed_base(name);
       PackedLinear q = read_packed_linear(*packed_, base);
       GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
                   base, q.rows, q.cols, rows, cols);
@@ -82,9 +82,11 @@ class Reader {
     return l;
   }
 
-  bool has_packed(const std::string& name) const {
-    return packed_ && has_packed_linear(*packed_, name.substr(0, name.size() - std::string(".weight").size()));
+  // A packed layer's tensors are named after the weight's name without ".weight".
+  static std::string packed_base(const std::string& name) {
+    return name.substr(0, name.size() - std::string(".weight").size());
   }
+  bool has_packed(const std::string& name) const { return packed_ && has_packed_linear(*packed_, packed_base(name)); }
 
   Norm norm(const std::string& name, int n, bool bias) const {
     Norm nm;
