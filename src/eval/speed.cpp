@@ -46,7 +46,7 @@ std::vector<double> repeat(int repetitions, int tokens, F run) {
 
 SpeedResult bench_prompt(const Model& m, int n, int repetitions) {
   const std::vector<int32_t> tokens = random_tokens(m, n);
-  auto tps = repeat(repetitions, n, [&] { m.forward(tokens); });
+  auto tps = repeat(repetitions, n, [&] { m.forward(tokens, nullptr, LogitsFor::last); });
   return summarize("pp" + std::to_string(n), n, std::move(tps));
 }
 

@@ -132,15 +132,17 @@ void Model::final(const float* x, int T, float* out) const {
 
 void Model::head(const float* h, int T, float* logits) const { w.head.forward(h, T, logits); }
 
-std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* cache) const {
+std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* cache, LogitsFor which) const {
   const int T = int(tokens.size());
   const int pos0 = cache ? cache->n_past : 0;
-  std::vector<float> x(size_t(T) * cfg.hidden), h(size_t(T) * cfg.embed_dim), logits(size_t(T) * cfg.vocab);
+  std::vector<float> x(size_t(T) * cfg.hidden);
   embed(tokens.data(), T, pos0, x.data());
   for (int i = 0; i < cfg.n_layers; ++i) block(i, x.data(), T, pos0, cache);
   if (cache) cache->n_past += T;
-  final(x.data(), T, h.data());
-  head(h.data(), T, logits.data());
+  const int first = which == LogitsFor::last && T > 0 ? T - 1 : 0, n = T - first;
+  std::vector<float> h(size_t(n) * cfg.embed_dim), logits(size_t(n) * cfg.vocab);
+  final(x.data() + size_t(first) * cfg.hidden, n, h.data());
+  head(h.data(), n, logits.data());
   return logits;
 }
 

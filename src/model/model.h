@@ -26,6 +26,11 @@ class LinearInputObserver {
   virtual void observe(int block, std::initializer_list<LinearRole> roles, const float* x, int T, int cols) = 0;
 };
 
+// Which positions a whole pass scores: all of them (perplexity), or only the last
+// (a prompt before generation, as llama.cpp does; the head is a fifth of
+// SmolLM2's weights, so scoring every prompt position costs a fifth more work).
+enum class LogitsFor { all, last };
+
 class Model {
  public:
   ModelConfig cfg;
@@ -44,8 +49,9 @@ class Model {
   void final(const float* x, int T, float* out) const;
   // Logits (T x vocab) from final hidden states (T x embed_dim).
   void head(const float* h, int T, float* logits) const;
-  // Whole pass; logits T x vocab.
-  std::vector<float> forward(const std::vector<int32_t>& tokens, KVCache* cache = nullptr) const;
+  // Whole pass; logits T x vocab, or 1 x vocab for LogitsFor::last.
+  std::vector<float> forward(const std::vector<int32_t>& tokens, KVCache* cache = nullptr,
+                             LogitsFor which = LogitsFor::all) const;
 
   int64_t n_params() const;
 };

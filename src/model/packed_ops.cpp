@@ -1,15 +1,13 @@
 #include "model/packed_ops.h"
 
-#include <cblas.h>
 #include <fmt/format.h>
-
-#include <algorithm>
 
 #include "core/error.h"
 #include "kernels/dequant_gemv.h"
 #include "kernels/dequantize.h"
 #include "kernels/linear_matrix.h"
 #include "kernels/lut_gemv.h"
+#include "model/expanded_sgemm.h"
 
 namespace gptqt {
 
@@ -56,14 +54,9 @@ class PackedOpBase : public LinearOp {
 
  private:
   void tiled_sgemm(const float* x, int T, float* y) const {
-    constexpr int kTileRows = 256;
-    std::vector<float> tile(size_t(kTileRows) * q_.cols);
-    for (int r0 = 0; r0 < q_.rows; r0 += kTileRows) {
-      const int n = std::min(kTileRows, q_.rows - r0);
-      kernels::dequantize_rows(q_.view(), r0, r0 + n, tile.data());
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, q_.cols, 1.f, x, q_.cols, tile.data(), q_.cols, 0.f,
-                  y + r0, q_.rows);
-    }
+    const kernels::BcqMatrixView v = q_.view();
+    expanded_sgemm(q_.rows, q_.cols, [&](int r0, int r1, float* dst) { kernels::dequantize_rows(v, r0, r1, dst); }, x,
+                   T, y);
   }
   PackedLinear q_;
 };

@@ -17,10 +17,10 @@ std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& pr
               "{} prompt + {} new tokens exceed the model's context of {}", prompt.size(), n, model.cfg.max_ctx);
   KVCache cache(model.cfg, total);
   auto t0 = Clock::now();
-  std::vector<float> logits = model.forward(prompt, &cache);
+  std::vector<float> logits = model.forward(prompt, &cache, LogitsFor::last);
   auto t1 = Clock::now();
   std::vector<int32_t> out;
-  const float* last = logits.data() + (prompt.size() - 1) * size_t(V);
+  const float* last = logits.data();
   for (int i = 0; i < n; ++i) {
     int32_t id = sampler.next(last, V);
     out.push_back(id);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "model/model.h"
+#include "model/packed_ops.h"
 #include "quant/packed_writer.h"
 #include "quant/pipeline.h"
 #include "test_paths.h"
@@ -40,6 +41,17 @@ std::vector<int32_t> greedy(const Model& m, std::vector<int32_t> tokens, int n) 
   return tokens;
 }
 
+// max |a - b| / max |a|
+double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double mx = 0, diff = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    mx = std::max(mx, double(std::abs(a[i])));
+    diff = std::max(diff, double(std::abs(a[i] - b[i])));
+  }
+  return diff / mx;
+}
+
 struct Agreement {
   double worst_rel = 0;  // max |a - b| / max |a| over every step's logits
   int argmax_same = 0, steps = 0;
@@ -51,12 +63,7 @@ Agreement compare_stepwise(const Model& a, const Model& b, const std::vector<int
   Agreement g;
   for (int32_t t : tokens) {
     std::vector<float> la = a.forward({t}, &ca), lb = b.forward({t}, &cb);
-    double mx = 0, diff = 0;
-    for (size_t i = 0; i < la.size(); ++i) {
-      mx = std::max(mx, double(std::abs(la[i])));
-      diff = std::max(diff, double(std::abs(la[i] - lb[i])));
-    }
-    g.worst_rel = std::max(g.worst_rel, diff / mx);
+    g.worst_rel = std::max(g.worst_rel, relative_error(la, lb));
     g.argmax_same += std::max_element(la.begin(), la.end()) - la.begin() ==
                      std::max_element(lb.begin(), lb.end()) - lb.begin();
     ++g.steps;
@@ -78,6 +85,16 @@ void check_model(const std::string& source, int bits, int group, const std::vect
   EXPECT_LT(gl.worst_rel, lut_tol);
   EXPECT_LT(gd.worst_rel, dequant_tol);
   EXPECT_EQ(gd.argmax_same, gd.steps);
+  // A whole-sequence pass (more than kSmallBatch tokens) expands the packed weights
+  // for sgemm: the f32 path's weights, up to summation order. Scoring only the last
+  // position gives that position's row of the whole pass.
+  ASSERT_GT(seq.size(), size_t(kSmallBatch));
+  const std::vector<float> whole = f32.forward(seq);
+  const std::vector<float> whole_last(whole.end() - f32.cfg.vocab, whole.end());
+  for (const Model* m : {&lut, &deq}) {
+    EXPECT_LT(relative_error(whole, m->forward(seq)), 1e-5);
+    EXPECT_LT(relative_error(whole_last, m->forward(seq, nullptr, LogitsFor::last)), 1e-5);
+  }
   // The dequantize kernel is exact up to fp32 summation order, so its greedy text is the fp32 one.
   EXPECT_EQ(greedy(deq, prompt, 32), seq);
 }
