@@ -5,6 +5,8 @@
 #include <cmath>
 #include <random>
 
+#include "model/int8_linear.h"
+
 namespace gptqt {
 
 namespace {
@@ -87,8 +89,9 @@ WeightFootprint weight_footprint(const Model& m) {
   });
   f.linear_bits_per_weight = params > 0 ? 8 * f.bytes / params : 0;
   f.bytes += double(m.w.tok_embd.size() + m.w.pos_embd.size()) * sizeof(float);
-  // int8 embeddings not shared with an int8 head (the head is packed)
-  if (m.w.tok_embd_int8 && m.w.head.op && m.w.head.op->kind() != "int8")
+  // int8 embeddings count unless the int8 head holds the same matrix (a packed head does not)
+  const auto* int8_head = dynamic_cast<const Int8Linear*>(m.w.head.op.get());
+  if (m.w.tok_embd_int8 && !(int8_head && &int8_head->matrix() == m.w.tok_embd_int8.get()))
     f.bytes += double(m.w.tok_embd_int8->q.size() + m.w.tok_embd_int8->scale.size() * sizeof(float));
   return f;
 }

@@ -18,6 +18,7 @@ class Int8Linear : public LinearOp {
   void forward(const float* x, int T, float* y) const override;
   size_t weight_bytes() const override { return m_->q.size() + m_->scale.size() * 4; }
   std::string kind() const override { return "int8"; }
+  const kernels::Int8Matrix& matrix() const { return *m_; }
 
  private:
   std::shared_ptr<const kernels::Int8Matrix> m_;
