@@ -1,7 +1,7 @@
 // Speed as llama-bench measures it: prompt processing (ppN: N tokens in one
 // batched pass, fresh context, logits of the last position only) and text
-// generation (tgN: N tokens one at a time through the KV cache), tokens/s as median and standard deviation over
-// repetitions, after one warm-up run.
+// generation (tgN: N tokens one at a time through the KV cache), tokens/s as
+// median and standard deviation over repetitions, after one warm-up run.
 #pragma once
 #include <string>
 #include <vector>
