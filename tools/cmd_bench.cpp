@@ -55,8 +55,10 @@ void register_bench(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand("bench", "prompt processing (ppN) and generation (tgN) speed");
   cmd->add_option("--model,-m", a->models, "one or more models (GGUF, HF folder, packed folder)")->required();
-  cmd->add_option("-p,--n-prompt", a->pp, "prompt tokens (0 = skip)")->capture_default_str();
-  cmd->add_option("-n,--n-gen", a->tg, "generated tokens (0 = skip)")->capture_default_str();
+  cmd->add_option("-p,--n-prompt", a->pp, "prompt tokens (0 = skip)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("-n,--n-gen", a->tg, "generated tokens (0 = skip)")->check(CLI::Range(0, 1 << 20))->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "timed runs after one warm-up")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();

@@ -48,8 +48,12 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--model,-m", a->model, "GGUF file, Hugging Face folder or gptqt packed model")->required();
   cmd->add_option("--prompt,-p", a->prompt, "prompt text")->capture_default_str();
   cmd->add_option("-n", a->n, "tokens to generate")->check(CLI::Range(1, 1 << 20))->capture_default_str();
-  cmd->add_option("--temp", a->sampler.temperature, "temperature (0 = greedy)")->capture_default_str();
-  cmd->add_option("--top-k", a->sampler.top_k, "sample among the k most likely (0 = all)")->capture_default_str();
+  cmd->add_option("--temp", a->sampler.temperature, "temperature (0 = greedy)")
+      ->check(CLI::Range(0.0, 100.0))
+      ->capture_default_str();
+  cmd->add_option("--top-k", a->sampler.top_k, "sample among the k most likely (0 = all)")
+      ->check(CLI::Range(0, 1 << 22))
+      ->capture_default_str();
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--seed", a->sampler.seed, "sampling seed")->capture_default_str();
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");

@@ -1,7 +1,8 @@
 // gptqt inspect: what a model file holds. For a packed model: the header (method,
 // bits, calibration, tool version) and every packed layer, each read and checked
-// as the runtime would read it, so inspect doubles as a validator. For a GGUF
-// file: its architecture and tensor types.
+// as the runtime reads it: the whole model and its tokenizer are loaded first,
+// so inspect validates exactly what eval accepts. For a GGUF file: its
+// architecture and tensor types.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,8 +14,10 @@
 #include "commands.h"
 #include "io/gguf.h"
 #include "io/safetensors.h"
+#include "model/model.h"
 #include "model/packed_linear.h"
 #include "model/packed_model.h"
+#include "runtime/model_files.h"
 
 namespace gptqt::cli {
 
@@ -31,7 +34,11 @@ std::string value_or(const nlohmann::json& j, const char* key, const std::string
 }
 
 void inspect_packed(const InspectArgs& a) {
-  const nlohmann::json header = nlohmann::json::parse(read_packed_header(a.model));
+  // Validation first, by the very code eval and generate load with: a folder
+  // inspect passes is one they accept.
+  load_model(a.model);
+  load_model_tokenizer(a.model);
+  const nlohmann::json header = read_packed_header(a.model);
   const SafetensorsFile weights(a.model + "/" + kPackedWeightsFile);
   const std::string suffix = ".shape";
   nlohmann::json layers = nlohmann::json::array();

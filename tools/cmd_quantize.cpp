@@ -3,13 +3,17 @@
 // resumes after the last finished block (the work folder is <out>.work).
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "quant/output_folder.h"
 #include "quant/packed_writer.h"
+#include "quant/work_dir.h"
 #include "quant/pipeline.h"
 #include "runtime/model_files.h"
 #include "text/calibration.h"
@@ -31,6 +35,15 @@ void run_quantize(QuantizeArgs a) {
   apply_threads(a.threads);
   a.m.re_explore = a.re_explore == "on";
   quant::validate(a.m);
+  // Everything that can be refused is checked before the hours of work: the
+  // output path, the model's existence and the calibration text.
+  a.out = quant::normalize_output_path(a.out);
+  GPTQT_CHECK(std::filesystem::exists(a.model), "{}: no such file or folder", a.model);
+  std::string calib_path, calib_text;
+  const bool solver = quant::uses_solver(a.m);
+  if (solver) calib_text = load_text(a.calib, &calib_path);
+  quant::prepare_output_folder(a.out, {a.model, calib_path});
+
   Model model = load_model(a.model);
   const ModelConfig& c = model.cfg;
   fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, family_name(c.family), c.n_layers,
@@ -42,14 +55,17 @@ void run_quantize(QuantizeArgs a) {
   quant::PackedModelInfo info;
   info.source_model = a.model;
   info.true_sequential = a.true_sequential;
-  if (quant::uses_solver(a.m)) {
+  if (solver) {
     const int seqlen = a.seqlen > 0 ? a.seqlen : std::min(2048, c.max_ctx);
-    std::string path;
-    const std::string text = load_text(a.calib, &path);
-    const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(text);
+    // The calibration's hidden states stay in memory in fp32 (two copies while a block runs).
+    const double state_bytes = 2.0 * a.nsamples * double(seqlen) * c.hidden * sizeof(float);
+    const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
+    GPTQT_CHECK(state_bytes < ram, "--nsamples {} x --seqlen {}: the calibration states need {:.1f} GiB, more than this "
+                "machine's {:.1f} GiB", a.nsamples, seqlen, state_bytes / (1 << 30), ram / (1 << 30));
+    const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(calib_text);
     opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
-    fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}\n", a.nsamples, seqlen, path,
-               tokens.size(), a.seed);
+    fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}\n", a.nsamples, seqlen,
+               calib_path, tokens.size(), a.seed);
     info.calibration = a.calib;
     info.nsamples = a.nsamples;
     info.seqlen = seqlen;
@@ -57,9 +73,10 @@ void run_quantize(QuantizeArgs a) {
   }
   opt.work_dir = a.out + ".work";
   opt.max_blocks = a.max_blocks;
-  opt.fingerprint = fmt::format("model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={}", a.model,
-                                quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen,
-                                info.seed);
+  opt.fingerprint = fmt::format("model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} inputs=[{}]",
+                                a.model, quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples,
+                                info.seqlen, info.seed, quant::input_identity(a.model) +
+                                (solver ? " " + quant::input_identity(calib_path) : ""));
   fmt::print("block,layer,loss,damp,seconds\n");
   quant::PipelineResult r = quant::quantize_model(model, opt, [](const quant::PipelineResult& res, int block) {
     for (const auto& l : res.log)

@@ -1,7 +1,10 @@
 // gptqt: the command-line entry point. Subcommands live in cmd_*.cpp; the
-// algorithms live in src/. Every user error ends as one line on stderr and exit 1.
+// algorithms live in src/. Exit codes: 0 done; 1 the input, an option or the
+// machine (a missing file, a full disk) made it fail, said in one line on stderr;
+// 2 a fault of gptqt itself ("internal error"). A bad command line is bad input too (1).
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include "commands.h"
 #include "core/error.h"
@@ -17,15 +20,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 1;  // --help is a ParseError too
   } catch (const gptqt::Error& e) {
     std::fprintf(stderr, "gptqt: error: %s\n", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "gptqt: error: out of memory\n");
     return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A folder we may not read or write, a full disk: the user's to fix. Its
+    // message names the paths.
+    std::fprintf(stderr, "gptqt: error: %s\n", gptqt::printable(e.what()).c_str());
+    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gptqt: internal error: %s\n", e.what());
+    std::fprintf(stderr, "gptqt: internal error: %s\n", gptqt::printable(e.what()).c_str());
     return 2;
   }
   return 0;

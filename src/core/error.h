@@ -1,15 +1,23 @@
 // Errors: every failure the user can cause (bad file, bad option, bad numbers)
-// is a gptqt::Error with a one-line message; the CLI prints it and exits 1.
+// is a gptqt::Error with a one-line message naming the file and the field or
+// layer; the CLI prints it and exits 1 (exit 2 is kept for genuine internal faults).
 #pragma once
 #include <fmt/format.h>
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace gptqt {
 
+// `s` with control characters, DEL and bytes that are not UTF-8 written as \xNN:
+// messages quote names and values read from files, and those must neither reach
+// the terminal as escape sequences nor split the message (a newline) or cut it
+// short (a NUL).
+std::string printable(std::string_view s);
+
 struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit Error(std::string_view message) : std::runtime_error(printable(message)) {}
 };
 
 template <typename... Args>

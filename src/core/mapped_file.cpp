@@ -9,18 +9,14 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace gptqt {
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  GPTQT_CHECK(fd >= 0, "cannot open {}: {}", path, std::strerror(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail("{} is not a regular file", path);
-  }
-  size_ = size_t(st.st_size);
+  uint64_t size = 0;
+  const int fd = open_regular_file(path, &size);
+  size_ = size_t(size);
   if (size_ > 0) {
     void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {

@@ -50,6 +50,8 @@ PplResult perplexity(const Model& model, const std::vector<int32_t>& tokens, con
   // Scored positions within a window: logits at j predict token j+1.
   const int first = opt.protocol == PplProtocol::gptq ? 0 : r.ctx / 2;
   const int T = r.ctx;
+  GPTQT_CHECK(T - 1 - first >= 1, "context {} is too short to score a token under the {} protocol (it scores the "
+              "second half of each window)", T, protocol_name(opt.protocol));
   std::vector<float> x(size_t(T) * c.hidden), h(size_t(T) * c.embed_dim);
   std::vector<double> nll(static_cast<size_t>(T));
   double sum = 0, sum_sq = 0;
@@ -77,6 +79,8 @@ PplResult perplexity(const Model& model, const std::vector<int32_t>& tokens, con
   const double n = double(r.scored);
   r.mean_nll = sum / n;
   r.ppl = std::exp(r.mean_nll);
+  GPTQT_CHECK(std::isfinite(r.ppl), "the perplexity overflows (mean negative log-likelihood {:.1f} nats per token): "
+              "the model assigns the text almost no probability", r.mean_nll);
   // Standard error of the mean NLL, carried to ppl by the delta method (as llama-perplexity does).
   const double var = std::max(0.0, sum_sq / n - r.mean_nll * r.mean_nll);
   r.ppl_stderr = r.ppl * std::sqrt(var / std::max(1.0, n - 1));

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <limits>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "io/ggml_blocks.h"
@@ -133,11 +134,15 @@ GgufFile::GgufFile(const std::string& path) : file_(path) {
               "{}: corrupt GGUF header ({} tensors, {} keys in a {}-byte file)", p, n_tensors, n_kv,
               file_.size());
 
+  // A key or tensor name given twice would be read as whichever came first: refuse.
+  std::unordered_set<std::string> seen;
   for (uint64_t i = 0; i < n_kv; ++i) {
     std::string key = r.str();
+    GPTQT_CHECK(seen.insert(key).second, "{}: metadata key {} appears twice", p, key);
     uint32_t type = r.get<uint32_t>();
     kv_.emplace_back(key, read_value(r, type, key, 0));
   }
+  seen.clear();
 
   uint64_t alignment = 32;
   if (const GgufValue* a = find("general.alignment")) {
@@ -149,6 +154,7 @@ GgufFile::GgufFile(const std::string& path) : file_(path) {
   for (uint64_t i = 0; i < n_tensors; ++i) {
     GgufTensorInfo t;
     t.name = r.str();
+    GPTQT_CHECK(seen.insert(t.name).second, "{}: tensor {} appears twice", p, t.name);
     uint32_t n_dims = r.get<uint32_t>();
     GPTQT_CHECK(n_dims >= 1 && n_dims <= 4, "{}: tensor {} has {} dimensions", p, t.name, n_dims);
     uint64_t numel = 1;
@@ -215,6 +221,15 @@ int64_t GgufFile::get_int(const std::string& key) const {
   auto* i = std::get_if<int64_t>(&must(*this, key).v);
   GPTQT_CHECK(i, "{}: metadata key {} is not an integer", path(), key);
   return *i;
+}
+
+int64_t GgufFile::get_int(const std::string& key, int64_t lo, int64_t hi) const {
+  const GgufValue& v = must(*this, key);
+  auto* u = std::get_if<uint64_t>(&v.v);
+  GPTQT_CHECK(!u, "{}: metadata key {} = {} is out of range [{}, {}]", path(), key, u ? *u : 0, lo, hi);
+  const int64_t x = get_int(key);
+  GPTQT_CHECK(x >= lo && x <= hi, "{}: metadata key {} = {} is out of range [{}, {}]", path(), key, x, lo, hi);
+  return x;
 }
 
 double GgufFile::get_float(const std::string& key) const { return as_double(must(*this, key), key, path()); }

@@ -51,6 +51,7 @@ class GgufFile {
   bool has(const std::string& key) const { return find(key) != nullptr; }
   std::string get_string(const std::string& key) const;  // throws if missing or wrong type
   int64_t get_int(const std::string& key) const;
+  int64_t get_int(const std::string& key, int64_t lo, int64_t hi) const;  // Error naming the key when outside
   double get_float(const std::string& key) const;        // accepts integers too
   bool get_bool(const std::string& key) const;
   std::vector<std::string> get_string_array(const std::string& key) const;

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "io/json_read.h"
 
 namespace gptqt {
 
@@ -23,12 +24,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   std::memcpy(&hlen, file_.data(), 8);
   GPTQT_CHECK(hlen >= 2 && hlen <= file_.size() - 8, "{}: corrupt safetensors header length {} (file has {} bytes)", p,
               hlen, file_.size());
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(file_.data() + 8, file_.data() + 8 + hlen);
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: corrupt safetensors header: {}", p, e.what());
-  }
+  const nlohmann::json header =
+      parse_json(std::string_view(reinterpret_cast<const char*>(file_.data()) + 8, size_t(hlen)), p + " (header)");
   GPTQT_CHECK(header.is_object(), "{}: safetensors header is not a JSON object", p);
   const uint64_t data_start = 8 + hlen, data_size = file_.size() - data_start;
   for (auto& [name, v] : header.items()) {
@@ -44,7 +41,9 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
       int es = dtype_size(e.dtype);
       GPTQT_CHECK(es > 0, "{}: tensor {} has unknown dtype {}", p, name, e.dtype);
       uint64_t numel = 1;
+      GPTQT_CHECK(v.at("shape").is_array(), "{}: tensor {} has no shape array", p, name);
       for (const auto& d : v.at("shape")) {
+        GPTQT_CHECK(d.is_number_integer(), "{}: tensor {} has a dimension that is not an integer", p, name);
         int64_t dim = d.get<int64_t>();
         GPTQT_CHECK(dim >= 0 && dim <= (int64_t(1) << 40), "{}: tensor {} has an absurd dimension {}", p, name, dim);
         if (dim > 0) GPTQT_CHECK(numel <= (uint64_t(1) << 42) / uint64_t(dim), "{}: tensor {} is absurdly large", p, name);
@@ -52,7 +51,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
         e.shape.push_back(dim);
       }
       const auto& off = v.at("data_offsets");
-      GPTQT_CHECK(off.is_array() && off.size() == 2, "{}: tensor {} has bad data_offsets", p, name);
+      GPTQT_CHECK(off.is_array() && off.size() == 2 && off[0].is_number_unsigned() && off[1].is_number_unsigned(),
+                  "{}: tensor {} has bad data_offsets", p, name);
       uint64_t b = off[0].get<uint64_t>(), en = off[1].get<uint64_t>();
       GPTQT_CHECK(b <= en && en <= data_size, "{}: tensor {} data [{}, {}) runs past the end of the data ({} bytes): "
                   "truncated?", p, name, b, en, data_size);

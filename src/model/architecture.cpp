@@ -1,9 +1,11 @@
 #include "model/architecture.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/gguf.h"
+#include "io/json_read.h"
 
 namespace gptqt {
 
@@ -61,98 +63,97 @@ const Architecture& architecture(Family f) {
 
 namespace {
 
-template <typename T>
-T need(const json& j, const char* key, const std::string& where) {
-  GPTQT_CHECK(j.contains(key) && !j[key].is_null(), "{}: config.json has no field \"{}\"", where, key);
-  try {
-    return j[key].get<T>();
-  } catch (const json::exception&) {
-    fail("{}: config.json field \"{}\" has the wrong type", where, key);
-  }
+// config.json fields, checked for type and range (io/json_read.h); the ranges
+// here only keep the numbers inside int, validate_config() judges the sizes.
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+int need_int(const json& j, const char* key, const std::string& where) {
+  return int(json_int(j, key, 0, kIntMax, where));
 }
-
-void check_shape(const ModelConfig& c, const std::string& where) {
-  GPTQT_CHECK(c.n_layers > 0 && c.hidden > 0 && c.ffn > 0 && c.n_heads > 0 && c.n_kv_heads > 0 && c.vocab > 0 &&
-                  c.max_ctx > 0 && c.head_dim > 0,
-              "{}: config has a zero or negative size", where);
-  GPTQT_CHECK(c.n_heads % c.n_kv_heads == 0, "{}: {} heads is not a multiple of {} key/value heads", where, c.n_heads,
-              c.n_kv_heads);
-  GPTQT_CHECK(c.pos != PosKind::rope || c.head_dim % 2 == 0, "{}: rotary embedding needs an even head size", where);
-  GPTQT_CHECK(c.hidden <= (1 << 16) && c.ffn <= (1 << 18) && c.vocab <= (1 << 22) && c.n_layers <= 1024,
-              "{}: config sizes are absurd (hidden {}, ffn {}, vocab {}, layers {})", where, c.hidden, c.ffn, c.vocab,
-              c.n_layers);
+int int_or(const json& j, const char* key, int fallback, const std::string& where) {
+  return int(json_int_or(j, key, fallback, 0, kIntMax, where));
+}
+float float_or(const json& j, const char* key, double fallback, const std::string& where) {
+  return float(json_float_or(j, key, fallback, where));
 }
 
 ModelConfig llama_from_json(const json& j, const std::string& where) {
   ModelConfig c;
   c.family = Family::llama;
-  c.hidden = need<int>(j, "hidden_size", where);
-  c.ffn = need<int>(j, "intermediate_size", where);
-  c.n_layers = need<int>(j, "num_hidden_layers", where);
-  c.n_heads = need<int>(j, "num_attention_heads", where);
-  c.n_kv_heads = j.value("num_key_value_heads", c.n_heads);
-  c.head_dim = c.n_heads > 0 ? j.value("head_dim", c.hidden / c.n_heads) : 0;
-  c.vocab = need<int>(j, "vocab_size", where);
-  c.max_ctx = j.value("max_position_embeddings", 2048);
-  c.norm_eps = j.value("rms_norm_eps", 1e-6f);
-  c.rope_theta = j.value("rope_theta", 10000.f);
+  c.hidden = need_int(j, "hidden_size", where);
+  c.ffn = need_int(j, "intermediate_size", where);
+  c.n_layers = need_int(j, "num_hidden_layers", where);
+  c.n_heads = need_int(j, "num_attention_heads", where);
+  GPTQT_CHECK(c.n_heads > 0, "{}: num_attention_heads is 0", where);
+  c.n_kv_heads = int_or(j, "num_key_value_heads", c.n_heads, where);
+  c.head_dim = int_or(j, "head_dim", c.hidden / c.n_heads, where);
+  c.vocab = need_int(j, "vocab_size", where);
+  c.max_ctx = int_or(j, "max_position_embeddings", 2048, where);
+  c.norm_eps = float_or(j, "rms_norm_eps", 1e-6, where);
+  c.rope_theta = float_or(j, "rope_theta", 10000, where);
   GPTQT_CHECK(!j.contains("rope_scaling") || j["rope_scaling"].is_null(),
               "{}: rope_scaling is not supported yet", where);
-  c.tied_head = j.value("tie_word_embeddings", false);
+  c.tied_head = json_bool_or(j, "tie_word_embeddings", false, where);
   c.norm = NormKind::rms;
   c.pos = PosKind::rope;
   c.rope_style = RopeStyle::half;
   c.act = ActKind::silu_gated;
-  GPTQT_CHECK(j.value("hidden_act", std::string("silu")) == "silu", "{}: only the silu activation is supported", where);
+  GPTQT_CHECK(json_string_or(j, "hidden_act", "silu", where) == "silu", "{}: only the silu activation is supported",
+              where);
   return c;
 }
 
 ModelConfig opt_from_json(const json& j, const std::string& where) {
   ModelConfig c;
   c.family = Family::opt;
-  c.hidden = need<int>(j, "hidden_size", where);
-  c.ffn = need<int>(j, "ffn_dim", where);
-  c.n_layers = need<int>(j, "num_hidden_layers", where);
-  c.n_heads = c.n_kv_heads = need<int>(j, "num_attention_heads", where);
-  c.head_dim = c.n_heads > 0 ? c.hidden / c.n_heads : 0;
-  c.vocab = need<int>(j, "vocab_size", where);
-  c.max_ctx = need<int>(j, "max_position_embeddings", where);
-  c.embed_dim = j.value("word_embed_proj_dim", c.hidden);
+  c.hidden = need_int(j, "hidden_size", where);
+  c.ffn = need_int(j, "ffn_dim", where);
+  c.n_layers = need_int(j, "num_hidden_layers", where);
+  c.n_heads = c.n_kv_heads = need_int(j, "num_attention_heads", where);
+  GPTQT_CHECK(c.n_heads > 0, "{}: num_attention_heads is 0", where);
+  GPTQT_CHECK(c.hidden % c.n_heads == 0, "{}: hidden size {} is not a multiple of {} heads", where, c.hidden,
+              c.n_heads);
+  c.head_dim = c.hidden / c.n_heads;
+  c.vocab = need_int(j, "vocab_size", where);
+  c.max_ctx = need_int(j, "max_position_embeddings", where);
+  c.embed_dim = int_or(j, "word_embed_proj_dim", c.hidden, where);
   c.norm = NormKind::layer;
   c.norm_eps = 1e-5f;  // torch.nn.LayerNorm's default, which OPT uses
   c.pos = PosKind::learned;
   c.pos_offset = 2;
   c.act = ActKind::relu;
-  GPTQT_CHECK(j.value("activation_function", std::string("relu")) == "relu", "{}: only OPT's relu is supported",
+  GPTQT_CHECK(json_string_or(j, "activation_function", "relu", where) == "relu", "{}: only OPT's relu is supported",
               where);
-  GPTQT_CHECK(j.value("enable_bias", true), "{}: OPT without biases is not supported", where);
-  GPTQT_CHECK(j.value("layer_norm_elementwise_affine", true), "{}: OPT without LayerNorm weights is not supported",
-              where);
+  GPTQT_CHECK(json_bool_or(j, "enable_bias", true, where), "{}: OPT without biases is not supported", where);
+  GPTQT_CHECK(json_bool_or(j, "layer_norm_elementwise_affine", true, where),
+              "{}: OPT without LayerNorm weights is not supported", where);
   c.bias = true;
-  c.post_ln = !j.value("do_layer_norm_before", true);
-  c.final_norm = !c.post_ln && !j.value("_remove_final_layer_norm", false);
-  c.tied_head = j.value("tie_word_embeddings", true);
+  c.post_ln = !json_bool_or(j, "do_layer_norm_before", true, where);
+  c.final_norm = !c.post_ln && !json_bool_or(j, "_remove_final_layer_norm", false, where);
+  c.tied_head = json_bool_or(j, "tie_word_embeddings", true, where);
   return c;
 }
 
 ModelConfig bloom_from_json(const json& j, const std::string& where) {
   ModelConfig c;
   c.family = Family::bloom;
-  c.hidden = j.contains("hidden_size") ? need<int>(j, "hidden_size", where) : need<int>(j, "n_embed", where);
+  c.hidden = j.contains("hidden_size") ? need_int(j, "hidden_size", where) : need_int(j, "n_embed", where);
+  GPTQT_CHECK(c.hidden <= (1 << 16), "{}: hidden size {} is out of range", where, c.hidden);
   c.ffn = 4 * c.hidden;
-  c.n_layers = need<int>(j, "n_layer", where);
-  c.n_heads = c.n_kv_heads = need<int>(j, "n_head", where);
-  c.head_dim = c.n_heads > 0 ? c.hidden / c.n_heads : 0;
-  c.vocab = need<int>(j, "vocab_size", where);
-  c.max_ctx = j.value("seq_length", 2048);  // ALiBi has no hard limit; this is the training length
+  c.n_layers = need_int(j, "n_layer", where);
+  c.n_heads = c.n_kv_heads = need_int(j, "n_head", where);
+  GPTQT_CHECK(c.n_heads > 0 && c.hidden % c.n_heads == 0, "{}: hidden size {} is not a multiple of {} heads", where,
+              c.hidden, c.n_heads);
+  c.head_dim = c.hidden / c.n_heads;
+  c.vocab = need_int(j, "vocab_size", where);
+  c.max_ctx = int_or(j, "seq_length", 2048, where);  // ALiBi has no hard limit; this is the training length
   c.norm = NormKind::layer;
-  c.norm_eps = j.value("layer_norm_epsilon", 1e-5f);
+  c.norm_eps = float_or(j, "layer_norm_epsilon", 1e-5, where);
   c.pos = PosKind::alibi;
   c.act = ActKind::gelu_tanh;
   c.bias = true;
   c.embed_norm = true;
-  c.tied_head = j.value("tie_word_embeddings", true);
-  GPTQT_CHECK(!j.value("apply_residual_connection_post_layernorm", false),
+  c.tied_head = json_bool_or(j, "tie_word_embeddings", true, where);
+  GPTQT_CHECK(!json_bool_or(j, "apply_residual_connection_post_layernorm", false, where),
               "{}: BLOOM with apply_residual_connection_post_layernorm is not supported", where);
   return c;
 }
@@ -160,14 +161,9 @@ ModelConfig bloom_from_json(const json& j, const std::string& where) {
 }  // namespace
 
 ModelConfig config_from_hf_json(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    fail("{}: config.json is not valid JSON: {}", where, e.what());
-  }
+  const json j = parse_json(text, where);
   GPTQT_CHECK(j.is_object(), "{}: config.json is not a JSON object", where);
-  std::string type = j.value("model_type", std::string());
+  const std::string type = json_string_or(j, "model_type", "", where);
   ModelConfig c;
   if (type == "llama" || type == "mistral")
     c = llama_from_json(j, where);
@@ -179,7 +175,7 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
     fail("{}: unknown model_type \"{}\" (supported: llama, opt, bloom)", where, type);
   c.arch = type;
   if (c.embed_dim == 0) c.embed_dim = c.hidden;
-  check_shape(c, where);
+  validate_config(c, where);
   return c;
 }
 
@@ -190,18 +186,22 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   ModelConfig c;
   c.family = Family::llama;
   c.arch = arch;
-  c.hidden = int(f.get_int(key("embedding_length")));
-  c.ffn = int(f.get_int(key("feed_forward_length")));
-  c.n_layers = int(f.get_int(key("block_count")));
-  c.n_heads = int(f.get_int(key("attention.head_count")));
-  c.n_kv_heads = f.has(key("attention.head_count_kv")) ? int(f.get_int(key("attention.head_count_kv"))) : c.n_heads;
-  GPTQT_CHECK(c.n_heads > 0, "{}: head_count is zero", f.path());
+  // Range checks keep the numbers inside int; validate_config() judges them.
+  auto count = [&](const char* k) { return int(f.get_int(key(k), 0, std::numeric_limits<int>::max())); };
+  c.hidden = count("embedding_length");
+  c.ffn = count("feed_forward_length");
+  c.n_layers = count("block_count");
+  c.n_heads = count("attention.head_count");
+  c.n_kv_heads = f.has(key("attention.head_count_kv")) ? count("attention.head_count_kv") : c.n_heads;
+  GPTQT_CHECK(c.n_heads > 0 && c.hidden % c.n_heads == 0, "{}: embedding length {} is not a multiple of {} heads",
+              f.path(), c.hidden, c.n_heads);
   c.head_dim = c.hidden / c.n_heads;
-  c.max_ctx = int(f.get_int(key("context_length")));
+  c.max_ctx = count("context_length");
   c.norm_eps = float(f.get_float(key("attention.layer_norm_rms_epsilon")));
   c.rope_theta = f.has(key("rope.freq_base")) ? float(f.get_float(key("rope.freq_base"))) : 10000.f;
   const GgufTensorInfo* emb = f.find_tensor("token_embd.weight");
   GPTQT_CHECK(emb, "{}: no token_embd.weight tensor", f.path());
+  GPTQT_CHECK(emb->rows() <= (1 << 22), "{}: token_embd.weight has {} rows", f.path(), emb->rows());
   c.vocab = int(emb->rows());
   c.embed_dim = c.hidden;
   c.tied_head = f.find_tensor("output.weight") == nullptr;
@@ -209,7 +209,7 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.pos = PosKind::rope;
   c.rope_style = RopeStyle::interleaved;
   c.act = ActKind::silu_gated;
-  check_shape(c, f.path());
+  validate_config(c, f.path());
   return c;
 }
 

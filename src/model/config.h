@@ -35,4 +35,10 @@ struct ModelConfig {
 
 const char* family_name(Family f);
 
+// Every config, whatever file it came from (config.json, GGUF metadata, a
+// packed header), passes here before a model is built: sizes positive, within
+// bounds that keep every derived size far from overflow, and consistent; the
+// norm epsilon and RoPE base finite and positive. Error naming `where` otherwise.
+void validate_config(const ModelConfig& c, const std::string& where);
+
 }  // namespace gptqt

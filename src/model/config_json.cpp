@@ -1,9 +1,11 @@
 #include "model/config_json.h"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/json_read.h"
 
 namespace gptqt {
 
@@ -22,25 +24,38 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModelConfig, family, arch, n_layers, hidden, 
 std::string config_to_json(const ModelConfig& c) { return json(c).dump(); }
 
 ModelConfig config_from_json(const std::string& text, const std::string& where) {
+  const json j = parse_json(text, where);
+  GPTQT_CHECK(j.is_object(), "{}: the model config is not a JSON object", where);
+  // nlohmann maps an unknown enum string to the first value, and converts 3.5 or
+  // 1e10 to an int without a word: check every field's type and range first.
+  const std::pair<const char*, std::vector<std::string>> enums[] = {
+      {"family", {"llama", "opt", "bloom"}},           {"norm", {"rms", "layer"}},
+      {"pos", {"rope", "learned", "alibi"}},           {"rope_style", {"half", "interleaved"}},
+      {"act", {"silu_gated", "relu", "gelu_tanh"}}};
+  for (const auto& [key, names] : enums) {
+    GPTQT_CHECK(j.contains(key), "{}: the model config has no field \"{}\"", where, key);
+    const std::string v = json_string_or(j, key, "", where);
+    GPTQT_CHECK(std::find(names.begin(), names.end(), v) != names.end(), "{}: unknown {} \"{}\"", where, key, v);
+  }
+  for (const char* key : {"n_layers", "hidden", "ffn", "n_heads", "n_kv_heads", "head_dim", "vocab", "max_ctx",
+                          "embed_dim", "pos_offset"})
+    json_int(j, key, 0, std::numeric_limits<int>::max(), where);
+  for (const char* key : {"norm_eps", "rope_theta"}) {
+    GPTQT_CHECK(j.contains(key), "{}: the model config has no field \"{}\"", where, key);
+    json_float_or(j, key, 0, where);
+  }
+  for (const char* key : {"bias", "post_ln", "embed_norm", "final_norm", "tied_head"}) {
+    GPTQT_CHECK(j.contains(key), "{}: the model config has no field \"{}\"", where, key);
+    json_bool_or(j, key, false, where);
+  }
+  ModelConfig c;
   try {
-    json j = json::parse(text);
-    // nlohmann maps an unknown enum string to the first value: reject it instead.
-    const std::pair<const char*, std::vector<std::string>> enums[] = {
-        {"family", {"llama", "opt", "bloom"}},           {"norm", {"rms", "layer"}},
-        {"pos", {"rope", "learned", "alibi"}},           {"rope_style", {"half", "interleaved"}},
-        {"act", {"silu_gated", "relu", "gelu_tanh"}}};
-    for (const auto& [key, names] : enums) {
-      const std::string v = j.at(key).get<std::string>();
-      GPTQT_CHECK(std::find(names.begin(), names.end(), v) != names.end(), "{}: unknown {} \"{}\"", where, key, v);
-    }
-    ModelConfig c = j.get<ModelConfig>();
-    GPTQT_CHECK(c.n_layers > 0 && c.hidden > 0 && c.n_heads > 0 && c.n_kv_heads > 0 && c.vocab > 0 &&
-                    c.head_dim > 0 && c.embed_dim > 0 && c.n_heads % c.n_kv_heads == 0,
-                "{}: the model config has impossible sizes", where);
-    return c;
+    c = j.get<ModelConfig>();
   } catch (const json::exception& e) {
     fail("{}: bad model config: {}", where, e.what());
   }
+  validate_config(c, where);
+  return c;
 }
 
 }  // namespace gptqt

@@ -166,8 +166,8 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   Model m;
   m.source = path;
   if (is_packed_model(path)) {
-    nlohmann::json header = nlohmann::json::parse(read_packed_header(path));
-    m.cfg = config_from_json(header.at("config").dump(), path + "/" + kPackedHeaderFile);
+    const nlohmann::json header = read_packed_header(path);
+    m.cfg = config_from_json(header["config"].dump(), path + "/" + kPackedHeaderFile);
     SafetensorsFile weights(path + "/" + kPackedWeightsFile);
     m.w = load_weights(weights, packed_tensor_names(), m.cfg, &weights, parse_packed_kernel(options.kernel));
   } else if (fs::is_directory(path)) {

@@ -9,14 +9,6 @@
 
 namespace gptqt {
 
-const char* family_name(Family f) {
-  switch (f) {
-    case Family::llama: return "llama";
-    case Family::opt: return "opt";
-    case Family::bloom: return "bloom";
-  }
-  return "?";
-}
 
 const char* linear_role_name(LinearRole r) {
   static const char* names[] = {"q", "k", "v", "o", "gate", "up", "down"};

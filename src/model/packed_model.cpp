@@ -1,11 +1,10 @@
 #include "model/packed_model.h"
 
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <limits>
 
 #include "core/error.h"
+#include "io/json_read.h"
 
 namespace gptqt {
 
@@ -23,22 +22,16 @@ const TensorNames& packed_tensor_names() {
   return names;
 }
 
-std::string read_packed_header(const std::string& folder) {
+nlohmann::json read_packed_header(const std::string& folder) {
   const std::string path = folder + "/" + kPackedHeaderFile;
-  std::ifstream in(path);
-  GPTQT_CHECK(in, "cannot read {}", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  try {
-    nlohmann::json h = nlohmann::json::parse(ss.str());
-    GPTQT_CHECK(h.value("format", "") == kPackedFormat, "{}: not a {} header", path, kPackedFormat);
-    int v = h.value("format_version", 0);
-    GPTQT_CHECK(v == kPackedFormatVersion, "{}: format version {} (this gptqt reads version {})", path, v,
-                kPackedFormatVersion);
-  } catch (const nlohmann::json::exception& e) {
-    fail("{}: corrupt header: {}", path, e.what());
-  }
-  return ss.str();
+  const nlohmann::json h = read_json_file(path);
+  GPTQT_CHECK(h.is_object() && json_string_or(h, "format", "", path) == kPackedFormat, "{}: not a {} header", path,
+              kPackedFormat);
+  const int64_t v = json_int_or(h, "format_version", 0, 0, std::numeric_limits<int>::max(), path);
+  GPTQT_CHECK(v == kPackedFormatVersion, "{}: format version {} (this gptqt reads version {})", path, v,
+              kPackedFormatVersion);
+  GPTQT_CHECK(h.contains("config") && h["config"].is_object(), "{}: no \"config\" object", path);
+  return h;
 }
 
 }  // namespace gptqt

@@ -4,6 +4,7 @@
 //   weights.safetensors  packed linear layers and the unquantized tensors
 //   tokenizer.gguf | tokenizer.json   the source model's tokenizer
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/architecture.h"
@@ -18,7 +19,8 @@ inline constexpr int kPackedFormatVersion = 1;
 bool is_packed_model(const std::string& path);
 // Tensor names inside weights.safetensors (family independent; q, k, v always separate).
 const TensorNames& packed_tensor_names();
-// The header's text; Error when missing, not JSON, or of another format/version.
-std::string read_packed_header(const std::string& folder);
+// The header; Error when missing, not JSON, of another format or version, or
+// without a config object.
+nlohmann::json read_packed_header(const std::string& folder);
 
 }  // namespace gptqt

@@ -14,7 +14,12 @@ const char* to_string(GptqtRounding rounding) { return rounding == GptqtRounding
 const char* to_string(GptqtWeighting weighting) { return weighting == GptqtWeighting::hdiag ? "hdiag" : "plain"; }
 
 std::vector<float> range_grid(float from, float to, float step) {
-  GPTQT_CHECK(step > 0 && from <= to, "range grid: bad range {}..{} step {}", from, to, step);
+  GPTQT_CHECK(std::isfinite(from) && std::isfinite(to) && std::isfinite(step) && from > 0 && step > 0 && from <= to,
+              "range factors {}..{} step {}: need finite numbers with 0 < from <= to and step > 0", from, to, step);
+  // Each factor costs a grid fit per group: a range of a million steps would run for days.
+  constexpr double kMaxFactors = 1000;
+  GPTQT_CHECK((double(to) - double(from)) / double(step) < kMaxFactors,
+              "range factors {}..{} step {}: more than {} factors to try", from, to, step, kMaxFactors);
   std::vector<float> v;
   // Each value from its index, so float steps do not accumulate error.
   for (int i = 0; double(from) + i * double(step) <= double(to) + 0.1 * double(step); ++i)

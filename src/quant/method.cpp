@@ -18,7 +18,7 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.bits >= 1 && m.bits <= 4, "--bits {}: the packed format holds 1 to 4 bits", m.bits);
   GPTQT_CHECK(m.group_size == -1 || (m.group_size >= 32 && m.group_size % 32 == 0),
               "--group-size {}: use -1 (whole rows) or a multiple of 32", m.group_size);
-  GPTQT_CHECK(m.damp > 0 && m.damp < 10, "--damp {} is out of range", m.damp);
+  GPTQT_CHECK(m.damp > 0 && m.damp < 10, "--damp {} is out of range (0, 10)", m.damp);
   GPTQT_CHECK(m.method != "gptqt" || (resolved_inter_bits(m) > m.bits && resolved_inter_bits(m) <= 8),
               "--inter-bits {} must lie in {}..8", m.inter_bits, m.bits + 1);
   GPTQT_CHECK(m.rounding == "two" || m.rounding == "one", "--rounding {}: two or one", m.rounding);
@@ -27,7 +27,13 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.method != "gptqt" || m.bits <= 3 || resolved_search(m) == "alternating",
               "--search {}: the exact critical-point searches cover up to 3 bits; use alternating", m.search);
   GPTQT_CHECK(m.weighting == "hdiag" || m.weighting == "plain", "--weighting {}: hdiag or plain", m.weighting);
-  GPTQT_CHECK(m.p_from > 0 && m.p_to >= m.p_from && m.p_step > 0, "bad re-explore range");
+  if (m.method == "gptqt") {
+    try {
+      range_grid(m.p_from, m.p_to, m.p_step);
+    } catch (const Error& e) {
+      fail("--p-from/--p-to/--p-step: {}", e.what());
+    }
+  }
   GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
   GPTQT_CHECK(m.head_bits >= 0 && m.head_bits <= 4, "--head-bits {}: 0 (keep the head) or 1 to 4", m.head_bits);
   if (m.head_bits > 0) {

@@ -1,7 +1,6 @@
 #include "quant/packed_writer.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <ctime>
@@ -15,6 +14,7 @@
 #include "io/safetensors_writer.h"
 #include "model/config_json.h"
 #include "model/packed_model.h"
+#include "quant/output_folder.h"
 #include "quant/packed_conversion.h"
 
 namespace gptqt::quant {
@@ -144,8 +144,9 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
        {{"text", info.calibration}, {"nsamples", info.nsamples}, {"seqlen", info.seqlen}, {"seed", info.seed}}},
   };
 
-  // Everything goes into a temporary folder first; the rename at the end is atomic.
-  const std::string tmp = fmt::format("{}.tmp.{}", out_dir, ::getpid());
+  // Everything goes into a temporary folder first, swapped in atomically at the
+  // end (quant/output_folder.h).
+  const std::string tmp = temporary_output_folder(out_dir);
   fs::remove_all(tmp);
   fs::create_directories(tmp);
   try {
@@ -153,16 +154,10 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     copy_tokenizer(model, tmp);
     write_file_atomic(tmp + "/quant_log.csv", quant_log_csv(result));
     write_file_atomic(tmp + "/" + kPackedHeaderFile, header.dump(2) + "\n");
-    if (fs::exists(out_dir)) {
-      const std::string old = fmt::format("{}.old.{}", out_dir, ::getpid());
-      fs::rename(out_dir, old);
-      fs::rename(tmp, out_dir);
-      fs::remove_all(old);
-    } else {
-      fs::rename(tmp, out_dir);
-    }
+    install_output_folder(tmp, out_dir);
   } catch (...) {
-    fs::remove_all(tmp);
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
     throw;
   }
   return bpw;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "core/error.h"
@@ -95,6 +96,29 @@ QuantizedLinear quantize_layer(const DenseLinear& dense, const HessianAccumulato
   return q;
 }
 
+// quantize_layer, with every failure naming the layer, and levels that the
+// packed format's fp16 cannot hold (weights beyond ±65504) refused here rather
+// than written as infinities.
+QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear& dense,
+                                     const HessianAccumulator* acc, const GridFitter& fitter, const MethodOptions& m,
+                                     LayerLogRow& row) {
+  QuantizedLinear q;
+  try {
+    q = quantize_layer(dense, acc, fitter, m, row);
+  } catch (const Error& e) {
+    fail("{}: {}", name, e.what());
+  }
+  for (const auto* v : {&q.alpha, &q.offset, &q.scale, &q.zero})
+    for (float x : *v)
+      if (!std::isfinite(x)) {
+        float largest = 0;
+        for (float w : dense.weights()) largest = std::max(largest, std::abs(w));
+        fail("{}: the quantized levels are not finite in fp16 (largest |weight| {:.4g}, fp16 holds up to 65504)",
+             name, largest);
+      }
+  return q;
+}
+
 // The head, after every block: its inputs are the final hidden states of the
 // calibration (xs holds the last block's outputs).
 void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<std::vector<float>>& xs,
@@ -118,7 +142,7 @@ void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<s
   }
   LayerLogRow row{model.cfg.n_layers, "head"};
   const auto t0 = Clock::now();
-  QuantizedLinear q = quantize_layer(*dense, acc ? &*acc : nullptr, *make_fitter(hm), hm, row);
+  QuantizedLinear q = quantize_named_layer("the output head", *dense, acc ? &*acc : nullptr, *make_fitter(hm), hm, row);
   row.seconds = since(t0);
   res.solver_seconds += row.seconds;
   // A tied head leaves the embedding table as it was: only the head is quantized.
@@ -169,6 +193,13 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     // A block finished by an earlier, interrupted run of the same job: reuse it.
     if (work && work->has_block(b)) {
       WorkDir::Block saved = work->load_block(b);
+      for (int r = 0; r < kNumLinearRoles; ++r) {
+        const DenseLinear* now = model.w.blocks[size_t(b)].lin[r].dense();
+        const auto& q = saved.lin[r];
+        GPTQT_CHECK(bool(now) == q.has_value() && (!now || (q->rows == now->rows() && q->cols == now->cols())),
+                    "{}: block {} {} does not match this model's layer; remove the folder to start afresh",
+                    work->path(), b, linear_role_name(LinearRole(r)));
+      }
       for (int r = 0; r < kNumLinearRoles; ++r)
         if (saved.lin[r]) install(model, b, LinearRole(r), *saved.lin[r]);
       res.blocks[size_t(b)].lin = std::move(saved.lin);
@@ -202,7 +233,8 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         GPTQT_CHECK(dense, "block {} {}: the layer is already quantized", b, linear_role_name(r));
         LayerLogRow row{b, linear_role_name(r)};
         auto t0 = Clock::now();
-        QuantizedLinear q = quantize_layer(*dense, solver ? &obs.of(r) : nullptr, *fitter, opt.method, row);
+        QuantizedLinear q = quantize_named_layer(fmt::format("block {} {}", b, row.layer), *dense,
+                                                 solver ? &obs.of(r) : nullptr, *fitter, opt.method, row);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
         install(model, b, r, q);

@@ -4,12 +4,12 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
+#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/json_read.h"
 #include "io/safetensors.h"
 #include "io/safetensors_writer.h"
 #include "quant/packed_conversion.h"
@@ -20,25 +20,53 @@ namespace gptqt::quant {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-WorkDir::WorkDir(std::string dir, const std::string& fingerprint) : dir_(std::move(dir)) {
+namespace {
+constexpr char kJobFile[] = "job.json";
+}
+
+void WorkDir::check_usable(const std::string& dir) {
+  const fs::file_status st = fs::symlink_status(dir);
+  if (!fs::exists(st)) return;
+  GPTQT_CHECK(fs::is_directory(st) && (fs::exists(dir + "/" + kJobFile) || fs::is_empty(dir)),
+              "{} exists and is not a gptqt work folder; refusing to use (and later delete) it", dir);
+}
+
+WorkDir::WorkDir(std::string dir, const std::string& fingerprint) : dir_(std::move(dir)), fingerprint_(fingerprint) {
+  check_usable(dir_);
   fs::create_directories(dir_);
-  const std::string state = dir_ + "/job.json";
+  const std::string state = dir_ + "/" + kJobFile;
   if (fs::exists(state)) {
-    std::ifstream in(state);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string theirs;
-    try {
-      theirs = json::parse(ss.str()).at("fingerprint").get<std::string>();
-    } catch (const json::exception& e) {
-      fail("{}: unreadable job file ({}); remove the folder to start afresh", state, e.what());
-    }
+    const json j = read_json_file(state);
+    const std::string theirs = json_string_or(j, "fingerprint", "", state);
     GPTQT_CHECK(theirs == fingerprint,
-                "{} holds an unfinished job with other arguments ({}); remove it, or rerun with the same arguments",
+                "{} holds an unfinished job with other arguments or inputs ({}); remove it, or rerun with the same "
+                "arguments",
                 dir_, theirs);
+    // Block files half-written by a killed run.
+    for (const auto& e : fs::directory_iterator(dir_))
+      if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
   } else {
     write_file_atomic(state, json{{"fingerprint", fingerprint}}.dump(2) + "\n");
   }
+}
+
+std::string input_identity(const std::string& path) {
+  std::vector<fs::path> files;
+  if (fs::is_directory(path)) {
+    for (const auto& e : fs::directory_iterator(path))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+  } else {
+    files.push_back(path);
+  }
+  std::string out;
+  for (const fs::path& f : files) {
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    const auto mtime = fs::last_write_time(f, ec).time_since_epoch().count();
+    out += fmt::format("{}{}:{}:{}", out.empty() ? "" : " ", f.string(), ec ? 0 : size, ec ? 0 : mtime);
+  }
+  return out;
 }
 
 std::string WorkDir::block_path(int b) const { return fmt::format("{}/block_{:04}.safetensors", dir_, b); }
@@ -56,19 +84,24 @@ void WorkDir::save_block(int b, const std::array<std::optional<QuantizedLinear>,
                     {"seconds", l.seconds}, {"fallback_rtn", l.fallback_rtn}, {"dead_inputs", l.dead_inputs},
                     {"samples", l.samples}});
   w.set_metadata("log", rows.dump());
+  w.set_metadata("block", std::to_string(b));
+  w.set_metadata("fingerprint", fingerprint_);
   w.write(block_path(b));
 }
 
 WorkDir::Block WorkDir::load_block(int b) const {
   const std::string path = block_path(b);
   SafetensorsFile f(path);
+  GPTQT_CHECK(f.metadata("block") == std::to_string(b) && f.metadata("fingerprint") == fingerprint_,
+              "{}: the file holds block {} of {}, not block {} of this job; remove {} to start afresh", path,
+              f.metadata("block"), f.metadata("fingerprint").empty() ? "an unknown job" : "another job", b, dir_);
   Block out;
   for (int r = 0; r < kNumLinearRoles; ++r) {
     const char* name = linear_role_name(LinearRole(r));
     if (has_packed_linear(f, name)) out.lin[r] = from_packed(read_packed_linear(f, name));
   }
   try {
-    json rows = json::parse(f.metadata("log"));
+    const json rows = parse_json(f.metadata("log"), path + " (log)");
     for (const json& j : rows) {
       LayerLogRow l;
       l.block = j.at("block");

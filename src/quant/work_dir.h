@@ -1,6 +1,9 @@
 // The resumable working folder of a quantization job: one file per finished
 // block (its quantized layers, exactly, and its log rows) and the job's
-// fingerprint. A re-run with the same arguments reuses the finished blocks.
+// fingerprint, which names the arguments and the identity (size, modification
+// time) of every input file. A re-run of the same job reuses the finished blocks;
+// anything else (other arguments, a changed model file, a block file of another
+// block or job) is refused, never mixed in.
 #pragma once
 #include <array>
 #include <optional>
@@ -19,6 +22,9 @@ class WorkDir {
   // Creates the folder, or opens one left by the same job; Error if it belongs to another job.
   WorkDir(std::string dir, const std::string& fingerprint);
 
+  // Error unless `dir` is absent, empty, or a gptqt work folder (one with job.json).
+  static void check_usable(const std::string& dir);
+
   struct Block {
     std::array<std::optional<QuantizedLinear>, kNumLinearRoles> lin;
     std::vector<LayerLogRow> log;
@@ -31,7 +37,12 @@ class WorkDir {
 
  private:
   std::string block_path(int b) const;
-  std::string dir_;
+  std::string dir_, fingerprint_;
 };
+
+// "path size mtime" of a file, or of every file in a folder (sorted): what the
+// fingerprint holds of an input, so that a model replaced at the same path is
+// not resumed as if it were the old one.
+std::string input_identity(const std::string& path);
 
 }  // namespace gptqt::quant

@@ -1,6 +1,7 @@
 #include "runtime/generator.h"
 
 #include <chrono>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -22,6 +23,9 @@ std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& pr
   std::vector<int32_t> out;
   const float* last = logits.data();
   for (int i = 0; i < n; ++i) {
+    for (int v = 0; v < V; ++v)
+      GPTQT_CHECK(std::isfinite(last[v]), "the model produced a non-finite logit (token {}) after {} tokens: its "
+                  "weights or settings make the forward pass overflow", v, prompt.size() + i);
     int32_t id = sampler.next(last, V);
     out.push_back(id);
     if (on_token) on_token(id);

@@ -1,15 +1,15 @@
 #include "text/jsonl_text.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace gptqt {
 
 std::string read_jsonl_text(const std::string& path, const std::string& field, const std::string& separator) {
-  std::ifstream f(path, std::ios::binary);
-  GPTQT_CHECK(f, "cannot open {}", path);
+  std::istringstream f(read_file(path));
   std::string out, line;
   size_t rows = 0;
   for (size_t line_no = 1; std::getline(f, line); ++line_no) {

@@ -1,16 +1,16 @@
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "text/tokenizer_load.h"
 
 namespace gptqt {
 namespace {
 
 bool has_gguf_magic(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  char magic[4] = {};
-  return f.read(magic, 4) && std::string_view(magic, 4) == "GGUF";
+  const MappedFile f(p.string());  // refuses a pipe or device rather than waiting on it
+  return f.size() >= 4 && std::memcmp(f.data(), "GGUF", 4) == 0;
 }
 
 }  // namespace

@@ -1,14 +1,14 @@
 #include "text/ptb_text.h"
 
-#include <fstream>
+#include <sstream>
 
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace gptqt {
 
 std::string read_ptb_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  GPTQT_CHECK(f, "cannot open {}", path);
+  std::istringstream f(read_file(path));
   constexpr const char* kSpace = " \t\r\n\v\f";  // Python's str.strip() for ASCII text
   std::string out, line;
   size_t sentences = 0;

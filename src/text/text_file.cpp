@@ -1,17 +1,12 @@
 #include "text/text_file.h"
 
-#include <fstream>
-#include <iterator>
-
 #include "core/error.h"
+#include "core/file_read.h"
 
 namespace gptqt {
 
 std::string read_text_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  GPTQT_CHECK(f, "cannot open {}", path);
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  GPTQT_CHECK(!f.bad(), "cannot read {}", path);
+  std::string text = read_file(path);
   GPTQT_CHECK(!text.empty(), "{} is empty", path);
   return text;
 }

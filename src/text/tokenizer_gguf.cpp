@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "core/error.h"
 #include "text/byte_level_bpe.h"
 #include "text/pretokenizer_patterns.h"
@@ -7,8 +9,9 @@
 namespace gptqt {
 namespace {
 
+// A special token id; -1 means "none" in some files. The Tokenizer checks it against the vocabulary.
 int32_t id_or(const GgufFile& g, const std::string& key, int32_t fallback) {
-  return g.has(key) ? static_cast<int32_t>(g.get_int(key)) : fallback;
+  return g.has(key) ? int32_t(g.get_int(key, -1, std::numeric_limits<int32_t>::max())) : fallback;
 }
 bool bool_or(const GgufFile& g, const std::string& key, bool fallback) {
   return g.has(key) ? g.get_bool(key) : fallback;

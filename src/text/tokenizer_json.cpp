@@ -1,9 +1,9 @@
 #include <cctype>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/json_read.h"
 #include "text/byte_level_bpe.h"
 #include "text/pretokenizer_patterns.h"
 #include "text/tokenizer_load.h"
@@ -63,6 +63,15 @@ void add_pre_tokenizer(const json& p, PreTokenizer& pre) {
   }
 }
 
+// A token id as the file gives it: an integer below the largest vocabulary a
+// model config may declare (model/config.cpp), not a float or a number cut to 32 bits.
+int32_t token_id(const json& v) {
+  constexpr int64_t kMaxVocab = int64_t(1) << 22;
+  GPTQT_CHECK(v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() < kMaxVocab,
+              "token id {} is not an integer in [0, {})", v.dump().substr(0, 40), kMaxVocab);
+  return int32_t(v.get<int64_t>());
+}
+
 // BOS/EOS that the post-processor puts around a single sequence.
 void apply_post_processor(const json& p, SpecialTokenIds& s) {
   const std::string t = type_of(p);
@@ -80,15 +89,15 @@ void apply_post_processor(const json& p, SpecialTokenIds& s) {
       const std::string name = item.at("SpecialToken").at("id").get<std::string>();
       const json& ids = p.at("special_tokens").at(name).at("ids");
       GPTQT_CHECK(ids.size() == 1, "post_processor special token '{}' stands for {} ids", name, ids.size());
-      int32_t id = ids[0].get<int32_t>();
+      int32_t id = token_id(ids[0]);
       bool& add = after ? s.add_eos : s.add_bos;
       GPTQT_CHECK(!add, "post_processor adds more than one token {} the text", after ? "after" : "before");
       add = true;
       (after ? s.eos : s.bos) = id;
     }
   } else if (t == "RobertaProcessing" || t == "BertProcessing") {
-    s.bos = p.at("cls").at(1).get<int32_t>();
-    s.eos = p.at("sep").at(1).get<int32_t>();
+    s.bos = token_id(p.at("cls").at(1));
+    s.eos = token_id(p.at("sep").at(1));
     s.add_bos = s.add_eos = true;
   } else {
     fail("unsupported post_processor '{}'", t);
@@ -125,8 +134,7 @@ Tokenizer parse(const json& j, const std::string& path) {
   // Vocabulary: the model's tokens, then the added tokens (which may extend it).
   std::vector<std::string> tokens;
   std::vector<TokenType> types;
-  auto put = [&](int64_t id, const std::string& text, TokenType type) {
-    GPTQT_CHECK(id >= 0 && id < (int64_t{1} << 31), "token id {} out of range", id);
+  auto put = [&](int32_t id, const std::string& text, TokenType type) {
     if (static_cast<size_t>(id) >= tokens.size()) {
       tokens.resize(id + 1);
       types.resize(id + 1, TokenType::Unused);
@@ -136,13 +144,13 @@ Tokenizer parse(const json& j, const std::string& path) {
     tokens[id] = text;
     types[id] = type;
   };
-  for (const auto& [text, id] : m.at("vocab").items()) put(id.get<int64_t>(), text, TokenType::Normal);
+  for (const auto& [text, id] : m.at("vocab").items()) put(token_id(id), text, TokenType::Normal);
   for (const json& a : j.value("added_tokens", json::array())) {
     const std::string content = a.at("content").get<std::string>();
     GPTQT_CHECK(
         !get_or(a, "lstrip", false) && !get_or(a, "rstrip", false) && !get_or(a, "single_word", false),
         "added token '{}' uses lstrip/rstrip/single_word, which is not supported", content);
-    put(a.at("id").get<int64_t>(), content,
+    put(token_id(a.at("id")), content,
         get_or(a, "special", false) ? TokenType::Control : TokenType::UserDefined);
   }
   for (size_t id = 0; id < tokens.size(); ++id)
@@ -172,8 +180,7 @@ Tokenizer parse(const json& j, const std::string& path) {
   apply_post_processor(j.value("post_processor", json()), special);
   const auto config_path = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
   if (std::filesystem::exists(config_path)) {
-    std::ifstream cf(config_path);
-    const json cfg = json::parse(cf, nullptr, /*allow_exceptions=*/false);
+    const json cfg = read_json_file(config_path.string());
     GPTQT_CHECK(cfg.is_object(), "{} is not a JSON object", config_path.string());
     if (special.bos < 0) special.bos = vocab.find(config_token(cfg, "bos_token"));
     if (special.eos < 0) special.eos = vocab.find(config_token(cfg, "eos_token"));
@@ -185,10 +192,9 @@ Tokenizer parse(const json& j, const std::string& path) {
 }  // namespace
 
 Tokenizer from_tokenizer_json(const std::string& path) {
-  std::ifstream f(path);
-  GPTQT_CHECK(f, "cannot open {}", path);
+  const json j = read_json_file(path);
   try {
-    return parse(json::parse(f), path);
+    return parse(j, path);
   } catch (const json::exception& e) {
     fail("{}: malformed tokenizer.json: {}", path, e.what());
   } catch (const Error& e) {

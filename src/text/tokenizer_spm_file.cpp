@@ -1,7 +1,5 @@
-#include <fstream>
-#include <iterator>
-
 #include "core/error.h"
+#include "core/file_read.h"
 #include "text/sentencepiece_bpe.h"
 #include "text/sentencepiece_proto.h"
 #include "text/tokenizer_load.h"
@@ -9,9 +7,8 @@
 namespace gptqt {
 
 Tokenizer from_sentencepiece_model(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  GPTQT_CHECK(f, "cannot open {}", path);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string text = read_file(path, uint64_t(1) << 28);
+  const std::vector<uint8_t> bytes(text.begin(), text.end());
   SentencePieceModelProto m;
   try {
     m = parse_sentencepiece_model(bytes);

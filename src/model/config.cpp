@@ -1,0 +1,45 @@
+#include "model/config.h"
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace gptqt {
+
+const char* family_name(Family f) {
+  switch (f) {
+    case Family::llama: return "llama";
+    case Family::opt: return "opt";
+    case Family::bloom: return "bloom";
+  }
+  return "?";
+}
+
+void validate_config(const ModelConfig& c, const std::string& where) {
+  auto in = [&](const char* what, int v, int lo, int hi) {
+    GPTQT_CHECK(v >= lo && v <= hi, "{}: {} = {} is out of range [{}, {}]", where, what, v, lo, hi);
+  };
+  // Far above any released model, and low enough that products of two of them
+  // (matrix sizes) fit easily in 64 bits and a row index in 32.
+  in("layers", c.n_layers, 1, 1024);
+  in("hidden size", c.hidden, 1, 1 << 16);
+  in("feed-forward size", c.ffn, 1, 1 << 18);
+  in("attention heads", c.n_heads, 1, 1024);
+  in("key/value heads", c.n_kv_heads, 1, c.n_heads);
+  in("head size", c.head_dim, 1, 1024);
+  in("vocabulary size", c.vocab, 1, 1 << 22);
+  in("context length", c.max_ctx, 1, 1 << 24);
+  in("embedding size", c.embed_dim, 1, 1 << 16);
+  in("position offset", c.pos_offset, 0, 16);
+  GPTQT_CHECK(c.n_heads % c.n_kv_heads == 0, "{}: {} heads is not a multiple of {} key/value heads", where, c.n_heads,
+              c.n_kv_heads);
+  GPTQT_CHECK(c.q_dim() <= (1 << 17), "{}: {} heads of {} is too wide", where, c.n_heads, c.head_dim);
+  GPTQT_CHECK(c.pos != PosKind::rope || c.head_dim % 2 == 0, "{}: rotary embedding needs an even head size, not {}",
+              where, c.head_dim);
+  GPTQT_CHECK(std::isfinite(c.norm_eps) && c.norm_eps > 0 && c.norm_eps <= 1,
+              "{}: the norm epsilon {} is not a number in (0, 1]", where, c.norm_eps);
+  GPTQT_CHECK(c.pos != PosKind::rope || (std::isfinite(c.rope_theta) && c.rope_theta > 1),
+              "{}: the RoPE base (theta) {} is not a finite number above 1", where, c.rope_theta);
+}
+
+}  // namespace gptqt
