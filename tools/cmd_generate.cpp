@@ -55,7 +55,7 @@ void register_generate(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 22))
       ->capture_default_str();
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  cmd->add_option("--seed", a->sampler.seed, "sampling seed")->capture_default_str();
+  add_seed_option(*cmd, a->sampler.seed, "sampling seed");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
   add_load_options(*cmd, a->kernel, a->head);
   add_threads_option(*cmd, a->threads);

@@ -148,7 +148,7 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--nsamples", a->nsamples, "calibration windows")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cmd->add_option("--seqlen", a->seqlen, "tokens per calibration window (default min(2048, model context))")
       ->check(CLI::Range(0, 1 << 20));
-  cmd->add_option("--seed", a->seed, "calibration sampling seed")->capture_default_str();
+  add_seed_option(*cmd, a->seed, "calibration sampling seed");
   cmd->add_option("--max-blocks", a->max_blocks, "quantize at most this many blocks in this run, then stop")
       ->check(CLI::Range(0, 1 << 20));
   cmd->add_flag("--keep-work", a->keep_work, "keep <out>.work (per-block results) after finishing");

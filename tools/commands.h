@@ -1,6 +1,7 @@
 // Each subcommand of `gptqt` registers its options and its action here.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace gptqt::cli {
@@ -13,6 +14,9 @@ void register_inspect(CLI::App& app);
 
 // --kernel and --head: how a loaded model runs its packed layers and its head.
 void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head);
+
+// --seed N: a non-negative integer.
+void add_seed_option(CLI::App& cmd, uint64_t& seed, const std::string& help);
 
 // --threads N: OpenMP and OpenBLAS threads (0 = all cores).
 void add_threads_option(CLI::App& cmd, int& threads);

@@ -10,6 +10,17 @@ void add_threads_option(CLI::App& cmd, int& threads) {
       ->check(CLI::Range(0, 1024));
 }
 
+void add_seed_option(CLI::App& cmd, uint64_t& seed, const std::string& help) {
+  // Digits only: CLI11 alone would read "-1" as 2^64 - 1.
+  const CLI::Validator digits(
+      [](std::string& s) {
+        return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos ? std::string()
+                                                                                     : "must be a non-negative integer";
+      },
+      "UINT");
+  cmd.add_option("--seed", seed, help)->check(digits)->capture_default_str();
+}
+
 void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head) {
   cmd.add_option("--kernel", kernel, "packed layers run by lut, dequant (linear grids) or f32")
       ->check(CLI::IsMember({"lut", "dequant", "f32"}))

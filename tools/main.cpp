@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 1;  // --help is a ParseError too
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version are ParseErrors too
+    std::fprintf(stderr, "gptqt: error: %s (see --help)\n", gptqt::printable(e.what()).c_str());
+    return 1;
   } catch (const gptqt::Error& e) {
     std::fprintf(stderr, "gptqt: error: %s\n", e.what());
     return 1;

@@ -37,6 +37,8 @@ void PackedLinear::check(const std::string& what) const {
   }
   for (float v : alpha) GPTQT_CHECK(std::isfinite(v), "{}: non-finite alpha", what);
   for (float v : offset) GPTQT_CHECK(std::isfinite(v), "{}: non-finite offset", what);
+  for (float v : scale) GPTQT_CHECK(std::isfinite(v), "{}: non-finite scale", what);
+  for (float v : zero) GPTQT_CHECK(std::isfinite(v), "{}: non-finite zero", what);
 }
 
 std::vector<float> PackedLinear::dequantize() const {

@@ -1,5 +1,7 @@
 #include "text/sentencepiece_proto.h"
 
+#include <cstdint>
+
 #include <cstring>
 #include <functional>
 
@@ -82,7 +84,11 @@ void expect(uint32_t wire, uint32_t expected, const char* what) {
 
 int32_t int32_field(Reader& r, uint32_t wire, const char* what) {
   expect(wire, kVarint, what);
-  return static_cast<int32_t>(r.varint());  // protobuf stores negative int32 as 64-bit two's complement
+  // Protobuf stores a negative int32 as 64-bit two's complement; anything outside
+  // int32 is a corrupt file, not a number to cut to 32 bits.
+  const int64_t v = static_cast<int64_t>(r.varint());
+  GPTQT_CHECK(v >= INT32_MIN && v <= INT32_MAX, "field {} = {} is out of the int32 range", what, v);
+  return static_cast<int32_t>(v);
 }
 
 void parse_piece(std::span<const uint8_t> data, SentencePieceModelProto& m) {

@@ -25,9 +25,11 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-inline CmdResult run_gptqt(const std::string& args) {
+// Runs `gptqt ARGS` with a time limit: a command that hangs ends with 124.
+inline CmdResult run_gptqt(const std::string& args, int timeout_seconds = 600) {
   const std::string dir = temp_dir();
-  const std::string cmd = "GPTQT_DATA_DIR='" + data_dir() + "' " + gptqt_binary() + " " + args + " > " + dir + "/out 2> " + dir + "/err";
+  const std::string cmd = "GPTQT_DATA_DIR='" + data_dir() + "' timeout " + std::to_string(timeout_seconds) + " " +
+                          gptqt_binary() + " " + args + " > " + dir + "/out 2> " + dir + "/err";
   int status = std::system(cmd.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir + "/out"), slurp(dir + "/err")};
 }

@@ -152,3 +152,35 @@ TEST(Gguf, ReadsTheSharedModels) {
   EXPECT_EQ(q.size(), 576u * 576u);
   for (float v : q) ASSERT_TRUE(std::isfinite(v));
 }
+
+// A key or tensor given twice is refused: the reader used to take the first.
+TEST(Gguf, DuplicateKeysAndTensorsAreRefused) {
+  GgufBuilder keys;
+  keys.kv_u32("llama.block_count", 2);
+  keys.kv_u32("llama.block_count", 3);
+  try {
+    GgufFile f(write_tmp(keys.bytes()));
+    FAIL() << "a duplicate key was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("llama.block_count appears twice"), std::string::npos) << e.what();
+  }
+  GgufBuilder tensors;
+  tensors.tensor("a", 0, {2}, f32_bytes({1, 2}));
+  tensors.tensor("a", 0, {2}, f32_bytes({3, 4}));
+  EXPECT_THROW(GgufFile(write_tmp(tensors.bytes())), Error);
+}
+
+// Integers read as sizes are checked against a range instead of cut to int.
+TEST(Gguf, RangedIntegersNameTheKey) {
+  GgufBuilder g;
+  g.kv_u32("llama.block_count", 4000000000u);
+  GgufFile f(write_tmp(g.bytes()));
+  EXPECT_EQ(f.get_int("llama.block_count"), 4000000000);
+  try {
+    f.get_int("llama.block_count", 0, 1 << 30);
+    FAIL() << "out of range accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("llama.block_count = 4000000000 is out of range"), std::string::npos)
+        << e.what();
+  }
+}

@@ -78,3 +78,45 @@ TEST(HfCheckpoint, ShardsAndErrors) {
   write_bytes(dir + "/model.safetensors.index.json", {wrong.begin(), wrong.end()});
   EXPECT_THROW(HfCheckpoint{dir}, Error);  // index points at a shard without the tensor
 }
+
+// Duplicate tensor names, fractional dimensions and offsets are refused (nlohmann
+// alone keeps the last duplicate and truncates 2.5 to 2).
+TEST(Safetensors, StrictHeader) {
+  auto data = f32_bytes({1, 2, 3, 4});
+  auto error = [&](const std::string& hdr) -> std::string {
+    try {
+      SafetensorsFile(write_tmp(safetensors_bytes(hdr, data)));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                  R"("w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})")
+                .find("\"w\" appears twice"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[4.5],"data_offsets":[0,16]}})").find("not an integer"),
+            std::string::npos);
+  EXPECT_NE(error(R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16.0]}})").find("bad data_offsets"),
+            std::string::npos);
+}
+
+// An index with an empty weight_map used to end every command with SIGSEGV.
+TEST(HfCheckpoint, EmptyOrMalformedIndexIsAnError) {
+  std::string dir = temp_dir();
+  write_bytes(dir + "/config.json", {'{', '}'});
+  auto index_error = [&](const std::string& index) -> std::string {
+    write_bytes(dir + "/model.safetensors.index.json", {index.begin(), index.end()});
+    try {
+      HfCheckpoint ck(dir);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_NE(index_error(R"({"weight_map":{}})").find("lists no tensors"), std::string::npos);
+  EXPECT_NE(index_error(R"({"weight_map":[]})").find("no \"weight_map\" object"), std::string::npos);
+  EXPECT_NE(index_error(R"({"metadata":{}})").find("no \"weight_map\" object"), std::string::npos);
+  EXPECT_NE(index_error(R"({"weight_map":{"a":".."}})").find("not a plain file name"), std::string::npos);
+  EXPECT_NE(index_error(R"({"weight_map":{"a":7}})").find("not a file name"), std::string::npos);
+}

@@ -133,6 +133,10 @@ TEST(TokenizerErrors, UnsupportedTokenizerJson) {
               HasSubstr("unsupported post_processor 'Mystery'"));
   EXPECT_THAT(with("/added_tokens/0/rstrip", true), HasSubstr("rstrip"));
   EXPECT_THAT(with("/model/merges/0", "nosuch token"), HasSubstr("not in the vocabulary"));
+  // Ids are integers in range, not floats or numbers cut to 32 bits.
+  EXPECT_THAT(with("/added_tokens/0/id", 4294967297.0), HasSubstr("is not an integer in [0, 4194304)"));
+  EXPECT_THAT(with("/added_tokens/0/id", int64_t(4294967297)), HasSubstr("is not an integer in [0, 4194304)"));
+  EXPECT_THAT(with("/added_tokens/0/id", -1), HasSubstr("is not an integer"));
 }
 
 TEST(TokenizerErrors, LoadTokenizerPaths) {
