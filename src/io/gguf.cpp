@@ -46,6 +46,12 @@ class Reader {
     if (bytes > remaining())
       fail("{}: truncated or corrupt GGUF file: {} at byte {} runs past the end ({} bytes)", path_, what, p_, n_);
   }
+  // n items of at least `size` bytes each (n * size could wrap around 2^64).
+  void need_items(uint64_t n, uint64_t size, const char* what) {
+    if (n > remaining() / size)
+      fail("{}: truncated or corrupt GGUF file: {} of {} items at byte {} runs past the end ({} bytes)", path_, what, n,
+           p_, n_);
+  }
   bool v1() const { return v1_; }
 
  private:
@@ -93,7 +99,7 @@ GgufValue read_value(Reader& r, uint32_t type, const std::string& key, int depth
       // Each element takes at least one byte (strings at least their length field).
       size_t min_elem = et == STRING ? (r.v1() ? 4 : 8) : std::max<size_t>(scalar_size(et), 1);
       GPTQT_CHECK(et <= F64, "GGUF key {}: unknown array element type {}", key, et);
-      r.need(n * min_elem, "an array");
+      r.need_items(n, min_elem, "an array");
       auto arr = std::make_shared<GgufArray>();
       arr->reserve(size_t(n));
       for (uint64_t i = 0; i < n; ++i) arr->push_back(read_value(r, et, key, depth + 1));

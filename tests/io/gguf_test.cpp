@@ -184,3 +184,24 @@ TEST(Gguf, RangedIntegersNameTheKey) {
         << e.what();
   }
 }
+
+// An array count whose byte size wraps around 2^64 is truncation, not a huge allocation.
+TEST(Gguf, ArrayCountsCannotWrapAround) {
+  std::vector<uint8_t> b = {'G', 'G', 'U', 'F', 3, 0, 0, 0};
+  auto u64 = [&](uint64_t v) { for (int i = 0; i < 8; ++i) b.push_back(uint8_t(v >> (8 * i))); };
+  auto u32 = [&](uint32_t v) { for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i))); };
+  u64(0);  // tensors
+  u64(1);  // keys
+  u64(1);
+  b.push_back('k');
+  u32(9);                        // array
+  u32(10);                       // of uint64
+  u64(uint64_t(1) << 61);        // 2^61 x 8 bytes = 2^64: wraps to 0
+  for (int i = 0; i < 64; ++i) b.push_back(0);
+  try {
+    GgufFile f(write_tmp(b));
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("runs past the end"), std::string::npos) << e.what();
+  }
+}
