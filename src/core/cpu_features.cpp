@@ -1,10 +1,25 @@
 #include "core/cpu_features.h"
 
+#include <cpuid.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 
 namespace gptqt {
+
+namespace {
+// F16C and BMI2 straight from cpuid: clang 14's __builtin_cpu_supports does not
+// know their names (g++ does), and the fuzz build compiles this file with clang.
+bool has_f16c() {
+  unsigned a, b, c, d;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+bool has_bmi2() {
+  unsigned a, b, c, d;
+  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2);
+}
+}  // namespace
 
 Isa best_isa() {
   static const Isa best = [] {
@@ -14,7 +29,7 @@ Isa best_isa() {
         __builtin_cpu_supports("fma"))
       return Isa::avx512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        __builtin_cpu_supports("f16c") && __builtin_cpu_supports("bmi2"))
+        has_f16c() && has_bmi2())
       return Isa::avx2;
     return Isa::scalar;
   }();

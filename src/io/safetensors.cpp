@@ -102,7 +102,7 @@ TensorF32 SafetensorsFile::load(const std::string& name) const {
   t.data.resize(n);
   uint16_t h;
   if (e.dtype == "F32") {
-    std::memcpy(t.data.data(), src, n * 4);
+    if (n) std::memcpy(t.data.data(), src, n * 4);  // an empty vector's data() may be null
   } else if (e.dtype == "F16") {
     for (size_t i = 0; i < n; ++i) t.data[i] = f16_to_f32((std::memcpy(&h, src + 2 * i, 2), h));
   } else if (e.dtype == "BF16") {
