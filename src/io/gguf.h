@@ -15,7 +15,10 @@ namespace gptqt {
 // ggml tensor types this project knows by name (the values are ggml's).
 enum class GgmlType : uint32_t {
   F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
-  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15, BF16 = 30,
+  Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15,
+  IQ2_XXS = 16, IQ2_XS = 17, IQ3_XXS = 18, IQ1_S = 19, IQ4_NL = 20, IQ3_S = 21, IQ2_S = 22, IQ4_XS = 23,
+  I8 = 24, I16 = 25, I32 = 26, I64 = 27, F64 = 28, IQ1_M = 29, BF16 = 30,
+  TQ1_0 = 34, TQ2_0 = 35, MXFP4 = 39, NVFP4 = 40, Q1_0 = 41,
 };
 std::string ggml_type_name(uint32_t type);
 
@@ -63,8 +66,9 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const { return tensors_; }
   const GgufTensorInfo* find_tensor(const std::string& name) const;
   const uint8_t* tensor_data(const GgufTensorInfo& t) const { return file_.data() + t.offset; }
-  // Row-major fp32 copy (rows() x cols()). Types: F32, F16, BF16, Q8_0, Q4_0, Q4_1;
-  // any other type is an Error naming the type and the tensor.
+  // Row-major fp32 copy (rows() x cols()). Types: every weight type llama.cpp
+  // writes (ggml_dequantizable_type_names() in io/ggml_blocks.h); any other type
+  // is an Error naming the type and the tensor.
   std::vector<float> dequantize(const GgufTensorInfo& t) const;
 
  private:
