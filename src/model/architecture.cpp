@@ -1,5 +1,6 @@
 #include "model/architecture.h"
 
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -24,12 +25,14 @@ const Architecture& architecture(Family f) {
       {.tok_embd = "model.embed_tokens.weight", .final_norm = "model.norm.weight", .head = "lm_head.weight",
        .attn_norm = "model.layers.{}.input_layernorm.weight",
        .ffn_norm = "model.layers.{}.post_attention_layernorm.weight",
+       .q_norm = "model.layers.{}.self_attn.q_norm.weight", .k_norm = "model.layers.{}.self_attn.k_norm.weight",
        .lin = {"model.layers.{}.self_attn.q_proj.weight", "model.layers.{}.self_attn.k_proj.weight",
                "model.layers.{}.self_attn.v_proj.weight", "model.layers.{}.self_attn.o_proj.weight",
                "model.layers.{}.mlp.gate_proj.weight", "model.layers.{}.mlp.up_proj.weight",
                "model.layers.{}.mlp.down_proj.weight"}},
       {.tok_embd = "token_embd.weight", .final_norm = "output_norm.weight", .head = "output.weight",
        .attn_norm = "blk.{}.attn_norm.weight", .ffn_norm = "blk.{}.ffn_norm.weight",
+       .q_norm = "blk.{}.attn_q_norm.weight", .k_norm = "blk.{}.attn_k_norm.weight", .rope_freqs = "rope_freqs.weight",
        .lin = {"blk.{}.attn_q.weight", "blk.{}.attn_k.weight", "blk.{}.attn_v.weight", "blk.{}.attn_output.weight",
                "blk.{}.ffn_gate.weight", "blk.{}.ffn_up.weight", "blk.{}.ffn_down.weight"}}};
   static const Architecture opt{
@@ -76,6 +79,63 @@ float float_or(const json& j, const char* key, double fallback, const std::strin
   return float(json_float_or(j, key, fallback, where));
 }
 
+// RoPE base and scaling. transformers 4 writes rope_theta and rope_scaling at the
+// top level; transformers 5 one rope_parameters object holding rope_type,
+// rope_theta and the scaling's parameters. Defaults and the YaRN attention
+// factor as transformers' modeling_rope_utils computes them.
+void read_rope(const json& j, ModelConfig& c, const std::string& where) {
+  const json* params = nullptr;
+  if (j.contains("rope_parameters") && !j["rope_parameters"].is_null()) {
+    params = &j["rope_parameters"];
+    GPTQT_CHECK(params->is_object(), "{}: rope_parameters is not an object", where);
+    c.rope_theta = float_or(*params, "rope_theta", json_float_or(j, "rope_theta", 10000, where), where);
+  } else {
+    c.rope_theta = float_or(j, "rope_theta", 10000, where);
+    if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) params = &j["rope_scaling"];
+  }
+  if (!params) return;
+  const std::string w = where + " (RoPE scaling)";
+  GPTQT_CHECK(params->is_object(), "{}: not an object", w);
+  const std::string type = json_string_or(*params, "rope_type", json_string_or(*params, "type", "default", w), w);
+  RopeScaling& r = c.rope_scaling;
+  if (type == "default") return;
+  if (type == "linear") {
+    r.type = RopeScalingType::linear;
+    r.factor = float(json_float_or(*params, "factor", 0, w));
+  } else if (type == "llama3") {
+    r.type = RopeScalingType::llama3;
+    r.factor = float(json_float_or(*params, "factor", 0, w));
+    r.low_freq_factor = float(json_float_or(*params, "low_freq_factor", 0, w));
+    r.high_freq_factor = float(json_float_or(*params, "high_freq_factor", 0, w));
+    r.original_ctx = int(json_int(*params, "original_max_position_embeddings", 1, kIntMax, w));
+  } else if (type == "yarn") {
+    r.type = RopeScalingType::yarn;
+    r.original_ctx = int(json_int_or(*params, "original_max_position_embeddings", c.max_ctx, 1, kIntMax, w));
+    r.factor = float(json_float_or(*params, "factor", double(c.max_ctx) / r.original_ctx, w));
+    r.beta_fast = float(json_float_or(*params, "beta_fast", 32, w));
+    r.beta_slow = float(json_float_or(*params, "beta_slow", 1, w));
+    r.truncate = json_bool_or(*params, "truncate", true, w);
+    auto mscale = [](double factor, double m) { return factor <= 1 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; };
+    const double m = json_float_or(*params, "mscale", 0, w), m_all = json_float_or(*params, "mscale_all_dim", 0, w);
+    const double derived = m != 0 && m_all != 0 ? mscale(r.factor, m) / mscale(r.factor, m_all) : mscale(r.factor, 1);
+    r.attn_factor = float(json_float_or(*params, "attention_factor", derived, w));
+  } else {
+    fail("{}: rope type \"{}\" is not supported (supported: default, linear, llama3, yarn)", w, type);
+  }
+}
+
+// Sliding-window attention on every layer (Mistral v0.1), or on none. Per-layer
+// patterns (transformers 5's layer_types with sliding layers) are not run yet.
+int sliding_window(const json& j, const std::string& where) {
+  if (j.contains("layer_types") && j["layer_types"].is_array())
+    for (const json& t : j["layer_types"])
+      GPTQT_CHECK(t == "full_attention" || (t == "sliding_attention" && !json_bool_or(j, "use_sliding_window", true,
+                                                                                      where)),
+                  "{}: per-layer attention type {} is not supported yet", where, t.dump());
+  if (!json_bool_or(j, "use_sliding_window", true, where)) return 0;  // Qwen2 writes a window it does not use
+  return int_or(j, "sliding_window", 0, where);
+}
+
 ModelConfig llama_from_json(const json& j, const std::string& where) {
   ModelConfig c;
   c.family = Family::llama;
@@ -89,9 +149,10 @@ ModelConfig llama_from_json(const json& j, const std::string& where) {
   c.vocab = need_int(j, "vocab_size", where);
   c.max_ctx = int_or(j, "max_position_embeddings", 2048, where);
   c.norm_eps = float_or(j, "rms_norm_eps", 1e-6, where);
-  c.rope_theta = float_or(j, "rope_theta", 10000, where);
-  GPTQT_CHECK(!j.contains("rope_scaling") || j["rope_scaling"].is_null(),
-              "{}: rope_scaling is not supported yet", where);
+  read_rope(j, c, where);
+  c.sliding_window = sliding_window(j, where);
+  GPTQT_CHECK(!json_bool_or(j, "attention_bias", false, where) && !json_bool_or(j, "mlp_bias", false, where),
+              "{}: attention_bias / mlp_bias on every projection is not supported yet", where);
   c.tied_head = json_bool_or(j, "tie_word_embeddings", false, where);
   c.norm = NormKind::rms;
   c.pos = PosKind::rope;
@@ -165,14 +226,22 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
   GPTQT_CHECK(j.is_object(), "{}: config.json is not a JSON object", where);
   const std::string type = json_string_or(j, "model_type", "", where);
   ModelConfig c;
-  if (type == "llama" || type == "mistral")
+  // The Llama family: one table, a few switches.
+  if (type == "llama" || type == "mistral") {
     c = llama_from_json(j, where);
+  } else if (type == "qwen2") {
+    c = llama_from_json(j, where);
+    c.qkv_bias = true;
+  } else if (type == "qwen3") {
+    c = llama_from_json(j, where);
+    c.qk_norm = true;
+  }
   else if (type == "opt")
     c = opt_from_json(j, where);
   else if (type == "bloom")
     c = bloom_from_json(j, where);
   else
-    fail("{}: unknown model_type \"{}\" (supported: llama, opt, bloom)", where, type);
+    fail("{}: unknown model_type \"{}\" (supported: llama, mistral, qwen2, qwen3, opt, bloom)", where, type);
   c.arch = type;
   if (c.embed_dim == 0) c.embed_dim = c.hidden;
   validate_config(c, where);
@@ -181,7 +250,8 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
 
 ModelConfig config_from_gguf(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
-  GPTQT_CHECK(arch == "llama", "{}: GGUF architecture \"{}\" is not supported (supported: llama)", f.path(), arch);
+  GPTQT_CHECK(arch == "llama" || arch == "qwen2" || arch == "qwen3",
+              "{}: GGUF architecture \"{}\" is not supported (supported: llama, qwen2, qwen3)", f.path(), arch);
   auto key = [&](const char* k) { return arch + "." + k; };
   ModelConfig c;
   c.family = Family::llama;
@@ -195,10 +265,24 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.n_kv_heads = f.has(key("attention.head_count_kv")) ? count("attention.head_count_kv") : c.n_heads;
   GPTQT_CHECK(c.n_heads > 0 && c.hidden % c.n_heads == 0, "{}: embedding length {} is not a multiple of {} heads",
               f.path(), c.hidden, c.n_heads);
-  c.head_dim = c.hidden / c.n_heads;
+  c.head_dim = f.has(key("attention.key_length")) ? count("attention.key_length") : c.hidden / c.n_heads;
+  GPTQT_CHECK(!f.has(key("attention.value_length")) || count("attention.value_length") == c.head_dim,
+              "{}: key and value heads of different sizes are not supported", f.path());
   c.max_ctx = count("context_length");
   c.norm_eps = float(f.get_float(key("attention.layer_norm_rms_epsilon")));
   c.rope_theta = f.has(key("rope.freq_base")) ? float(f.get_float(key("rope.freq_base"))) : 10000.f;
+  // RoPE scaling: llama.cpp's converter writes Llama 3.x's as a rope_freqs tensor
+  // of divisors, linear scaling as keys.
+  const std::string scaling = f.has(key("rope.scaling.type")) ? f.get_string(key("rope.scaling.type")) : "none";
+  if (f.find_tensor("rope_freqs.weight")) {
+    c.rope_scaling.type = RopeScalingType::factors;
+  } else if (scaling == "linear") {
+    c.rope_scaling.type = RopeScalingType::linear;
+    c.rope_scaling.factor = float(f.get_float(key("rope.scaling.factor")));
+  } else {
+    GPTQT_CHECK(scaling == "none", "{}: RoPE scaling type \"{}\" in GGUF is not supported yet (supported: linear, "
+                "rope_freqs factors)", f.path(), scaling);
+  }
   const GgufTensorInfo* emb = f.find_tensor("token_embd.weight");
   GPTQT_CHECK(emb, "{}: no token_embd.weight tensor", f.path());
   GPTQT_CHECK(emb->rows() <= (1 << 22), "{}: token_embd.weight has {} rows", f.path(), emb->rows());
@@ -207,8 +291,12 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.tied_head = f.find_tensor("output.weight") == nullptr;
   c.norm = NormKind::rms;
   c.pos = PosKind::rope;
-  c.rope_style = RopeStyle::interleaved;
+  // llama.cpp's converter permutes Llama's q/k rows into adjacent pairs; Qwen's
+  // it leaves in Hugging Face's order (llama.cpp runs them as NEOX rope).
+  c.rope_style = arch == "llama" ? RopeStyle::interleaved : RopeStyle::half;
   c.act = ActKind::silu_gated;
+  c.qkv_bias = arch == "qwen2";
+  c.qk_norm = arch == "qwen3";
   validate_config(c, f.path());
   return c;
 }

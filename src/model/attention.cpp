@@ -30,10 +30,12 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
 #pragma omp parallel for schedule(static) if (size_t(n) * keys > (size_t(1) << 17))
       for (int t = 0; t < n; ++t) {
         float* row = scores.data() + size_t(t) * keys;
-        const int last = p0 + t0 + t;  // this query sees positions 0..last
+        const int last = p0 + t0 + t;  // this query sees positions first..last
+        const int first = s.window > 0 ? std::max(0, last - s.window + 1) : 0;
         if (slope != 0.f)
-          for (int j = 0; j <= last; ++j) row[j] += slope * float(j - last);
-        kernels::softmax_inplace(row, last + 1);
+          for (int j = first; j <= last; ++j) row[j] += slope * float(j - last);
+        kernels::softmax_inplace(row + first, last + 1 - first);
+        std::fill(row, row + first, 0.f);
         std::fill(row + last + 1, row + keys, 0.f);
       }
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, keys, 1.f, scores.data(), keys, v + kh * hd, kd,

@@ -6,6 +6,7 @@ namespace gptqt {
 
 struct AttentionShape {
   int n_heads, n_kv_heads, head_dim;
+  int window = 0;  // > 0: a query at position i sees positions i - window + 1 .. i only
 };
 
 // q: T x (n_heads*head_dim) for positions S-T .. S-1; k, v: S x (n_kv_heads*head_dim)

@@ -40,6 +40,25 @@ void validate_config(const ModelConfig& c, const std::string& where) {
               "{}: the norm epsilon {} is not a number in (0, 1]", where, c.norm_eps);
   GPTQT_CHECK(c.pos != PosKind::rope || (std::isfinite(c.rope_theta) && c.rope_theta > 1),
               "{}: the RoPE base (theta) {} is not a finite number above 1", where, c.rope_theta);
+  in("sliding window", c.sliding_window, 0, 1 << 24);
+  const RopeScaling& r = c.rope_scaling;
+  if (r.type != RopeScalingType::none && r.type != RopeScalingType::factors) {
+    GPTQT_CHECK(c.pos == PosKind::rope, "{}: RoPE scaling on a model without RoPE", where);
+    GPTQT_CHECK(std::isfinite(r.factor) && r.factor >= 1 && r.factor <= 1024,
+                "{}: the RoPE scaling factor {} is not a number in [1, 1024]", where, r.factor);
+  }
+  if (r.type == RopeScalingType::llama3 || r.type == RopeScalingType::yarn)
+    in("RoPE scaling original context", r.original_ctx, 1, 1 << 24);
+  if (r.type == RopeScalingType::llama3)
+    GPTQT_CHECK(std::isfinite(r.low_freq_factor) && std::isfinite(r.high_freq_factor) && r.low_freq_factor > 0 &&
+                    r.high_freq_factor > r.low_freq_factor,
+                "{}: llama3 RoPE scaling needs 0 < low_freq_factor < high_freq_factor, not {} and {}", where,
+                r.low_freq_factor, r.high_freq_factor);
+  if (r.type == RopeScalingType::yarn)
+    GPTQT_CHECK(std::isfinite(r.beta_fast) && std::isfinite(r.beta_slow) && r.beta_slow > 0 && r.beta_fast > 0,
+                "{}: yarn RoPE scaling needs positive beta_fast and beta_slow", where);
+  GPTQT_CHECK(std::isfinite(r.attn_factor) && r.attn_factor > 0 && r.attn_factor < 100,
+              "{}: the RoPE attention factor {} is out of range", where, r.attn_factor);
 }
 
 }  // namespace gptqt

@@ -10,6 +10,21 @@ enum class PosKind { rope, learned, alibi };
 enum class RopeStyle { half, interleaved };  // HF rotate_half vs GGUF's adjacent pairs
 enum class ActKind { silu_gated, relu, gelu_tanh };
 
+// RoPE frequency scaling, from config.json's rope_scaling / rope_parameters or
+// GGUF's rope.scaling.* keys; model/rope.cpp turns it into inverse frequencies.
+// `factors`: per-frequency divisors given as a tensor (GGUF's rope_freqs.weight,
+// which llama.cpp's converter writes for Llama 3.x instead of the parameters).
+enum class RopeScalingType { none, linear, llama3, yarn, factors };
+struct RopeScaling {
+  RopeScalingType type = RopeScalingType::none;
+  float factor = 1.f;
+  float low_freq_factor = 1.f, high_freq_factor = 4.f;  // llama3
+  int original_ctx = 0;                                 // llama3, yarn: the context trained without scaling
+  float beta_fast = 32.f, beta_slow = 1.f;              // yarn: the ramp between the two regimes
+  bool truncate = true;                                 // yarn: round the ramp's ends to whole dimensions
+  float attn_factor = 1.f;                              // yarn: multiplies cos and sin
+};
+
 struct ModelConfig {
   Family family = Family::llama;
   std::string arch;  // as named by the file, e.g. "llama", "OPTForCausalLM"
@@ -20,6 +35,7 @@ struct ModelConfig {
   PosKind pos = PosKind::rope;
   RopeStyle rope_style = RopeStyle::half;
   float rope_theta = 10000.f;
+  RopeScaling rope_scaling;
   ActKind act = ActKind::silu_gated;
   bool bias = false;          // linears carry biases (OPT, BLOOM)
   bool post_ln = false;       // OPT-350M: LayerNorm after each residual add
@@ -28,6 +44,9 @@ struct ModelConfig {
   int embed_dim = 0;          // OPT word_embed_proj_dim (== hidden unless project_in/out exist)
   int pos_offset = 0;         // OPT learned positions start at row 2
   bool tied_head = false;
+  bool qkv_bias = false;      // Qwen2: biases on q, k and v only
+  bool qk_norm = false;       // Qwen3: RMSNorm over each head of q and k, before RoPE
+  int sliding_window = 0;     // Mistral v0.1: a query sees itself and the W - 1 positions before (0: all)
 
   int q_dim() const { return n_heads * head_dim; }
   int kv_dim() const { return n_kv_heads * head_dim; }

@@ -17,9 +17,18 @@ NLOHMANN_JSON_SERIALIZE_ENUM(PosKind, {{PosKind::rope, "rope"}, {PosKind::learne
 NLOHMANN_JSON_SERIALIZE_ENUM(RopeStyle, {{RopeStyle::half, "half"}, {RopeStyle::interleaved, "interleaved"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(ActKind,
                              {{ActKind::silu_gated, "silu_gated"}, {ActKind::relu, "relu"}, {ActKind::gelu_tanh, "gelu_tanh"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModelConfig, family, arch, n_layers, hidden, ffn, n_heads, n_kv_heads, head_dim,
-                                   vocab, max_ctx, norm_eps, norm, pos, rope_style, rope_theta, act, bias, post_ln,
-                                   embed_norm, final_norm, embed_dim, pos_offset, tied_head)
+NLOHMANN_JSON_SERIALIZE_ENUM(RopeScalingType, {{RopeScalingType::none, "none"},
+                                               {RopeScalingType::linear, "linear"},
+                                               {RopeScalingType::llama3, "llama3"},
+                                               {RopeScalingType::yarn, "yarn"},
+                                               {RopeScalingType::factors, "factors"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RopeScaling, type, factor, low_freq_factor, high_freq_factor,
+                                                original_ctx, beta_fast, beta_slow, truncate, attn_factor)
+// WITH_DEFAULT: headers written before a field existed read it as its default.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModelConfig, family, arch, n_layers, hidden, ffn, n_heads, n_kv_heads,
+                                                head_dim, vocab, max_ctx, norm_eps, norm, pos, rope_style, rope_theta,
+                                                rope_scaling, act, bias, post_ln, embed_norm, final_norm, embed_dim,
+                                                pos_offset, tied_head, qkv_bias, qk_norm, sliding_window)
 
 std::string config_to_json(const ModelConfig& c) { return json(c).dump(); }
 
@@ -47,6 +56,21 @@ ModelConfig config_from_json(const std::string& text, const std::string& where) 
   for (const char* key : {"bias", "post_ln", "embed_norm", "final_norm", "tied_head"}) {
     GPTQT_CHECK(j.contains(key), "{}: the model config has no field \"{}\"", where, key);
     json_bool_or(j, key, false, where);
+  }
+  // Fields added later are optional, but checked when present.
+  for (const char* key : {"qkv_bias", "qk_norm"}) json_bool_or(j, key, false, where);
+  json_int_or(j, "sliding_window", 0, 0, std::numeric_limits<int>::max(), where);
+  if (j.contains("rope_scaling")) {
+    const json& r = j["rope_scaling"];
+    const std::string rw = where + " (rope_scaling)";
+    GPTQT_CHECK(r.is_object(), "{}: not an object", rw);
+    const std::string type = json_string_or(r, "type", "none", rw);
+    GPTQT_CHECK(type == "none" || type == "linear" || type == "llama3" || type == "yarn" || type == "factors",
+                "{}: unknown type \"{}\"", rw, type);
+    for (const char* key : {"factor", "low_freq_factor", "high_freq_factor", "beta_fast", "beta_slow", "attn_factor"})
+      json_float_or(r, key, 1, rw);
+    json_int_or(r, "original_ctx", 0, 0, std::numeric_limits<int>::max(), rw);
+    json_bool_or(r, "truncate", true, rw);
   }
   ModelConfig c;
   try {

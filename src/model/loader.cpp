@@ -16,6 +16,7 @@
 #include "model/packed_linear.h"
 #include "model/packed_model.h"
 #include "model/packed_ops.h"
+#include "model/rope.h"
 
 namespace gptqt {
 
@@ -139,10 +140,16 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     BlockWeights b;
     b.attn_norm = rd.norm(block_name(nm.attn_norm, i), H, ln_bias);
     b.ffn_norm = rd.norm(block_name(nm.ffn_norm, i), H, ln_bias);
+    if (c.qk_norm) {
+      GPTQT_CHECK(!nm.q_norm.empty(), "{}: this family has no per-head q/k norms", src.describe());
+      b.q_norm = rd.norm(block_name(nm.q_norm, i), c.head_dim, false);
+      b.k_norm = rd.norm(block_name(nm.k_norm, i), c.head_dim, false);
+    }
     if (!nm.fused_qkv.empty()) split_fused_qkv(rd, block_name(nm.fused_qkv, i), c, b);
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (nm.lin[r].empty()) continue;
-      b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], c.bias);
+      const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
+      b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], bias);
     }
     w.blocks.push_back(std::move(b));
   }
@@ -155,6 +162,11 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
     w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
   }
+  if (c.rope_scaling.type == RopeScalingType::factors) {
+    GPTQT_CHECK(!nm.rope_freqs.empty(), "{}: RoPE frequency factors need a rope_freqs tensor", src.describe());
+    w.rope_freqs = rd.get(nm.rope_freqs, {c.head_dim / 2});
+  }
+  if (c.pos == PosKind::rope) w.rope_inv_freq = rope_inv_freq(c, w.rope_freqs);
   return w;
 }
 

@@ -6,6 +6,7 @@
 #include "kernels/int8_gemv.h"
 #include "model/attention.h"
 #include "model/ops.h"
+#include "model/rope.h"
 
 namespace gptqt {
 
@@ -71,14 +72,20 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   b[LinearRole::q].forward(h.data(), T, q.data());
   b[LinearRole::k].forward(h.data(), T, k_new);
   b[LinearRole::v].forward(h.data(), T, v_new);
+  if (cfg.qk_norm) {  // each head is a row of head_dim
+    apply_norm(NormKind::rms, b.q_norm, cfg.norm_eps, q.data(), T * cfg.n_heads, cfg.head_dim);
+    apply_norm(NormKind::rms, b.k_norm, cfg.norm_eps, k_new, T * cfg.n_kv_heads, cfg.head_dim);
+  }
   if (cfg.pos == PosKind::rope) {
-    apply_rope(cfg.rope_style, cfg.rope_theta, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
-    apply_rope(cfg.rope_style, cfg.rope_theta, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
+    const float af = cfg.rope_scaling.attn_factor;
+    apply_rope(cfg.rope_style, w.rope_inv_freq, af, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
+    apply_rope(cfg.rope_style, w.rope_inv_freq, af, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
   std::vector<float> att(size_t(T) * qd);
-  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim}, q.data(), T, k, v, S, slopes, att.data());
+  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.sliding_window}, q.data(), T, k, v, S, slopes,
+                   att.data());
   if (observer) observer->observe(i, {LinearRole::o}, att.data(), T, qd);
   b[LinearRole::o].forward(att.data(), T, h.data());
   for (size_t j = 0; j < n; ++j) x[j] += h[j];

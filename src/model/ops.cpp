@@ -28,29 +28,6 @@ void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int
   }
 }
 
-void apply_rope(RopeStyle style, float theta, float* x, int T, int n_heads, int head_dim, int pos0) {
-  const int half = head_dim / 2;
-  std::vector<double> inv_freq(half);
-  for (int i = 0; i < half; ++i) inv_freq[i] = std::pow(double(theta), -2.0 * i / head_dim);
-#pragma omp parallel for schedule(static) if (size_t(T) * n_heads * head_dim > kParallelElements)
-  for (int t = 0; t < T; ++t) {
-    for (int i = 0; i < half; ++i) {
-      double ang = double(pos0 + t) * inv_freq[i];
-      float c = float(std::cos(ang)), s = float(std::sin(ang));
-      for (int h = 0; h < n_heads; ++h) {
-        float* v = x + (size_t(t) * n_heads + h) * head_dim;
-        // HF's rotate_half pairs element i with i + d/2; GGUF files store Q/K rows
-        // permuted so that the pairs are adjacent (2i, 2i+1).
-        int a = style == RopeStyle::half ? i : 2 * i;
-        int b = style == RopeStyle::half ? i + half : 2 * i + 1;
-        float x0 = v[a], x1 = v[b];
-        v[a] = x0 * c - x1 * s;
-        v[b] = x0 * s + x1 * c;
-      }
-    }
-  }
-}
-
 void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
   switch (kind) {
     case ActKind::silu_gated:

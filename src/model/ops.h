@@ -10,9 +10,6 @@ namespace gptqt {
 // In place over T rows of width n: RMSNorm (bias empty) or LayerNorm.
 void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int n);
 
-// Rotary embedding in place on T rows of n_heads heads of head_dim, positions pos0..pos0+T-1.
-void apply_rope(RopeStyle style, float theta, float* x, int T, int n_heads, int head_dim, int pos0);
-
 // act(gate) * up into gate for silu_gated; act(x) in place otherwise.
 void apply_activation(ActKind kind, float* x, const float* up, size_t n);
 

@@ -21,6 +21,7 @@ const char* linear_role_name(LinearRole r);
 
 struct BlockWeights {
   Norm attn_norm, ffn_norm;      // before attention / MLP (after them when post_ln)
+  Norm q_norm, k_norm;           // Qwen3: over each head (head_dim weights), before RoPE
   Linear lin[kNumLinearRoles];   // gate is absent (op == nullptr) outside Llama
   Linear& operator[](LinearRole r) { return lin[int(r)]; }
   const Linear& operator[](LinearRole r) const { return lin[int(r)]; }
@@ -35,6 +36,8 @@ struct ModelWeights {
   std::vector<BlockWeights> blocks;
   Norm final_norm;
   Linear head;                   // vocab x embed_dim; a copy of tok_embd when tied
+  std::vector<float> rope_freqs;      // GGUF's per-frequency divisors (RopeScalingType::factors), else empty
+  std::vector<double> rope_inv_freq;  // RoPE models: the scaled inverse frequencies (model/rope.h)
 };
 
 }  // namespace gptqt

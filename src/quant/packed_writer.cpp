@@ -88,6 +88,8 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   if (model.w.project_in.op) add_dense(w, nm.project_in, model.w.project_in);
   if (model.w.project_out.op) add_dense(w, nm.project_out, model.w.project_out);
   if (c.final_norm) add_norm(w, nm.final_norm, model.w.final_norm);
+  if (!model.w.rope_freqs.empty())
+    w.add_f32(nm.rope_freqs, {int64_t(model.w.rope_freqs.size())}, model.w.rope_freqs.data());
   double head_bpw = 0;
   if (result.head) {  // quantized (tied or not); a tied model still stores tok_embd for the embeddings
     const PackedLinear p = to_packed(*result.head);
@@ -102,6 +104,10 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     const BlockWeights& bw = model.w.blocks[size_t(b)];
     add_norm(w, block_name(nm.attn_norm, b), bw.attn_norm);
     add_norm(w, block_name(nm.ffn_norm, b), bw.ffn_norm);
+    if (c.qk_norm) {
+      add_norm(w, block_name(nm.q_norm, b), bw.q_norm);
+      add_norm(w, block_name(nm.k_norm, b), bw.k_norm);
+    }
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (!bw.lin[r].op) continue;
       const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);

@@ -112,3 +112,30 @@ TEST(PackedKernels, SmolLM2AgreesWithFp32) {
   if (!file_exists(s)) GTEST_SKIP() << "shared data not found under " << data_dir();
   check_model(s, 3, 128, {504, 3575, 282, 4649, 314}, 0.15, 1e-3);  // "The capital of France is"
 }
+
+// Every switch of the newer architectures (q/k/v biases, per-head q/k norms, a
+// sliding window, RoPE scaling) survives the packed format: the packed model
+// gives the logits of the quantized model that the pipeline left in memory.
+TEST(PackedKernels, NewArchitecturesRoundTrip) {
+  for (const char* name : {"tiny-qwen2", "tiny-qwen3", "tiny-mistral", "tiny-llama3-rope", "tiny-llama-yarn",
+                           "tiny-llama-linear"}) {
+    const std::string source = fixtures_dir() + "/models/" + name;
+    Model m = load_model(source);
+    quant::PipelineOptions opt;
+    opt.method.method = "rtn";
+    opt.method.bits = 4;
+    opt.method.group_size = 32;
+    opt.progress = false;
+    const quant::PipelineResult r = quant::quantize_model(m, opt);  // installs the dequantized layers in m
+    const std::string out = temp_dir() + "/q";
+    quant::write_packed_model(m, r, opt.method, {source}, out);
+    const Model packed = load_model(out, {"f32"});
+    EXPECT_EQ(packed.cfg.qkv_bias, m.cfg.qkv_bias) << name;
+    EXPECT_EQ(packed.cfg.qk_norm, m.cfg.qk_norm) << name;
+    EXPECT_EQ(packed.cfg.sliding_window, m.cfg.sliding_window) << name;
+    EXPECT_EQ(packed.cfg.rope_scaling.type, m.cfg.rope_scaling.type) << name;
+    std::vector<int32_t> tokens(40);
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
+    EXPECT_LT(relative_error(m.forward(tokens), packed.forward(tokens)), 1e-5) << name;
+  }
+}

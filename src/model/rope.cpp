@@ -1,0 +1,102 @@
+#include "model/rope.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace gptqt {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr size_t kParallelElements = size_t(1) << 17;  // as model/ops.cpp
+
+// Llama 3.x: frequencies whose wavelength exceeds original_ctx / low_freq_factor
+// are divided by `factor`, those below original_ctx / high_freq_factor kept, and
+// the band between blended smoothly.
+double llama3(double f, const RopeScaling& r) {
+  const double old_ctx = r.original_ctx, wavelen = 2 * kPi / f;
+  const double low_wavelen = old_ctx / r.low_freq_factor, high_wavelen = old_ctx / r.high_freq_factor;
+  if (wavelen > low_wavelen) return f / r.factor;
+  if (wavelen < high_wavelen) return f;
+  const double smooth = (old_ctx / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+  return (1 - smooth) * f / r.factor + smooth * f;
+}
+
+// YaRN: dimensions that turn fewer than beta_slow times over the original
+// context are interpolated (divided by factor), those turning more than
+// beta_fast times kept, with a linear ramp between.
+std::vector<double> yarn(const std::vector<double>& f, const RopeScaling& r, double theta, int dim) {
+  auto correction_dim = [&](double rotations) {
+    return dim * std::log(r.original_ctx / (rotations * 2 * kPi)) / (2 * std::log(theta));
+  };
+  double low = correction_dim(r.beta_fast), high = correction_dim(r.beta_slow);
+  if (r.truncate) {
+    low = std::floor(low);
+    high = std::ceil(high);
+  }
+  low = std::max(low, 0.0);
+  high = std::min(high, double(dim - 1));
+  if (low == high) high += 0.001;
+  std::vector<double> out(f.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    const double ramp = std::clamp((double(i) - low) / (high - low), 0.0, 1.0);
+    const double extrapolation = 1 - ramp;
+    out[i] = f[i] / r.factor * (1 - extrapolation) + f[i] * extrapolation;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors) {
+  const int half = c.head_dim / 2;
+  std::vector<double> f(static_cast<size_t>(half));
+  for (int i = 0; i < half; ++i) f[size_t(i)] = std::pow(double(c.rope_theta), -2.0 * i / c.head_dim);
+  const RopeScaling& r = c.rope_scaling;
+  switch (r.type) {
+    case RopeScalingType::none: break;
+    case RopeScalingType::linear:
+      for (double& x : f) x /= r.factor;
+      break;
+    case RopeScalingType::llama3:
+      for (double& x : f) x = llama3(x, r);
+      break;
+    case RopeScalingType::yarn: f = yarn(f, r, c.rope_theta, c.head_dim); break;
+    case RopeScalingType::factors:
+      GPTQT_CHECK(factors.size() == size_t(half), "rope_freqs has {} factors, the head size {} needs {}",
+                  factors.size(), c.head_dim, half);
+      for (int i = 0; i < half; ++i) {
+        GPTQT_CHECK(std::isfinite(factors[size_t(i)]) && factors[size_t(i)] > 0,
+                    "rope_freqs factor {} is {}, not a positive number", i, factors[size_t(i)]);
+        f[size_t(i)] /= factors[size_t(i)];
+      }
+      break;
+  }
+  return f;
+}
+
+void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
+                int n_heads, int head_dim, int pos0) {
+  const int half = head_dim / 2;
+#pragma omp parallel for schedule(static) if (size_t(T) * n_heads * head_dim > kParallelElements)
+  for (int t = 0; t < T; ++t) {
+    for (int i = 0; i < half; ++i) {
+      const double ang = double(pos0 + t) * inv_freq[size_t(i)];
+      const float c = float(std::cos(ang)) * attn_factor, s = float(std::sin(ang)) * attn_factor;
+      for (int h = 0; h < n_heads; ++h) {
+        float* v = x + (size_t(t) * n_heads + h) * head_dim;
+        // HF's rotate_half pairs element i with i + d/2; GGUF files of Llama store
+        // Q/K rows permuted so that the pairs are adjacent (2i, 2i+1).
+        const int a = style == RopeStyle::half ? i : 2 * i;
+        const int b = style == RopeStyle::half ? i + half : 2 * i + 1;
+        const float x0 = v[a], x1 = v[b];
+        v[a] = x0 * c - x1 * s;
+        v[b] = x0 * s + x1 * c;
+      }
+    }
+  }
+}
+
+}  // namespace gptqt

@@ -1,0 +1,22 @@
+// Rotary position embedding: the inverse frequencies of a model, with its RoPE
+// scaling (linear, Llama 3, YaRN, or per-frequency factors from a GGUF file),
+// and the rotation of query and key heads.
+#pragma once
+#include <vector>
+
+#include "model/config.h"
+
+namespace gptqt {
+
+// inv_freq[i] for i < head_dim/2: theta^(-2i/head_dim), rescaled as the config
+// says; `factors` (GGUF's rope_freqs.weight, head_dim/2 divisors) is used when
+// the scaling type is `factors`. Formulas as transformers' modeling_rope_utils.
+std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors);
+
+// In place on T rows of n_heads heads of head_dim, positions pos0..pos0+T-1:
+// pairs (i, i + d/2) for RopeStyle::half, (2i, 2i+1) for interleaved, rotated by
+// pos * inv_freq[i], the result scaled by attn_factor (YaRN; 1 otherwise).
+void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
+                int n_heads, int head_dim, int pos0);
+
+}  // namespace gptqt
