@@ -11,13 +11,15 @@
 namespace gptqt {
 
 int PackedLinear::n_groups() const {
-  const int g = group_size > 0 ? group_size : cols;
-  return cols > 0 ? (cols + g - 1) / g : 0;
+  const int64_t g = group_size > 0 ? group_size : cols;  // 64-bit: cols + g - 1 may not fit an int
+  return cols > 0 ? int((int64_t(cols) + g - 1) / g) : 0;
 }
 
 void PackedLinear::check(const std::string& what) const {
-  GPTQT_CHECK(rows > 0 && cols > 0 && bits >= 1 && bits <= 4, "{}: bad packed shape {}x{} at {} bits", what, rows,
-              cols, bits);
+  // The bounds of any layer a model config may declare (model/config.cpp): keeps
+  // every size below far from overflow.
+  GPTQT_CHECK(rows > 0 && cols > 0 && rows <= (1 << 22) && cols <= (1 << 18) && bits >= 1 && bits <= 4,
+              "{}: bad packed shape {}x{} at {} bits", what, rows, cols, bits);
   GPTQT_CHECK(group_size == -1 || group_size == cols || (group_size > 0 && group_size % 32 == 0),
               "{}: bad group size {}", what, group_size);
   const size_t words = size_t(cols + 31) / 32, g = size_t(n_groups());
