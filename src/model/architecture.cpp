@@ -263,9 +263,13 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.n_layers = count("block_count");
   c.n_heads = count("attention.head_count");
   c.n_kv_heads = f.has(key("attention.head_count_kv")) ? count("attention.head_count_kv") : c.n_heads;
-  GPTQT_CHECK(c.n_heads > 0 && c.hidden % c.n_heads == 0, "{}: embedding length {} is not a multiple of {} heads",
-              f.path(), c.hidden, c.n_heads);
-  c.head_dim = f.has(key("attention.key_length")) ? count("attention.key_length") : c.hidden / c.n_heads;
+  const bool explicit_head = f.has(key("attention.key_length"));
+  GPTQT_CHECK(c.n_heads > 0 && (explicit_head || c.hidden % c.n_heads == 0),
+              "{}: embedding length {} is not a multiple of {} heads", f.path(), c.hidden, c.n_heads);
+  c.head_dim = explicit_head ? count("attention.key_length") : c.hidden / c.n_heads;
+  GPTQT_CHECK(!f.has(key("rope.dimension_count")) || count("rope.dimension_count") == c.head_dim,
+              "{}: RoPE over part of each head (rope.dimension_count {} of {}) is not supported yet", f.path(),
+              f.has(key("rope.dimension_count")) ? count("rope.dimension_count") : 0, c.head_dim);
   GPTQT_CHECK(!f.has(key("attention.value_length")) || count("attention.value_length") == c.head_dim,
               "{}: key and value heads of different sizes are not supported", f.path());
   c.max_ctx = count("context_length");

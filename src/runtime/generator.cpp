@@ -1,5 +1,6 @@
 #include "runtime/generator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -8,7 +9,7 @@
 namespace gptqt {
 
 std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& prompt, int n, Sampler& sampler,
-                              int32_t stop_id, const std::function<void(int32_t)>& on_token,
+                              const std::vector<int32_t>& stop_ids, const std::function<void(int32_t)>& on_token,
                               GenerationStats* stats) {
   using Clock = std::chrono::steady_clock;
   GPTQT_CHECK(!prompt.empty(), "generation needs a prompt of at least one token");
@@ -29,7 +30,7 @@ std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& pr
     int32_t id = sampler.next(last, V);
     out.push_back(id);
     if (on_token) on_token(id);
-    if (id == stop_id || i + 1 == n) break;
+    if (std::find(stop_ids.begin(), stop_ids.end(), id) != stop_ids.end() || i + 1 == n) break;
     logits = model.forward({id}, &cache);
     last = logits.data();
   }

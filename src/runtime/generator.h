@@ -17,10 +17,11 @@ struct GenerationStats {
   double prompt_seconds = 0, generate_seconds = 0;
 };
 
-// Generates up to n tokens after `prompt` (token ids); stops early at `stop_id`
-// (>= 0) and returns the generated ids. on_token(id) runs for each new token.
+// Generates up to n tokens after `prompt` (token ids); stops early after any of
+// `stop_ids` (EOS, an end-of-turn token) and returns the generated ids.
+// on_token(id) runs for each new token.
 std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& prompt, int n, Sampler& sampler,
-                              int32_t stop_id, const std::function<void(int32_t)>& on_token,
+                              const std::vector<int32_t>& stop_ids, const std::function<void(int32_t)>& on_token,
                               GenerationStats* stats = nullptr);
 
 }  // namespace gptqt

@@ -57,4 +57,11 @@ void Tokenizer::set_add_bos(bool add) {
   special_.add_bos = add;
 }
 
+bool Tokenizer::is_control(int32_t id) const {
+  check_id(id);
+  return model_->vocab().type(id) == TokenType::Control;
+}
+
+int32_t Tokenizer::find_token(std::string_view text) const { return model_->vocab().find(text); }
+
 }  // namespace gptqt

@@ -38,6 +38,9 @@ class Tokenizer {
   std::string token_to_piece(int32_t id) const;
   // The token as stored in the vocabulary ("▁the", "Ġthe", "<0x0A>", "<|endoftext|>").
   const std::string& token_text(int32_t id) const;
+  // A control token (BOS, EOS, <|im_end|>, ...): text for the model, never shown to a user.
+  bool is_control(int32_t id) const;
+  int32_t find_token(std::string_view text) const;  // -1 when absent
 
   int32_t vocab_size() const { return model_->vocab().size(); }
   TokenizerKind kind() const { return model_->kind(); }

@@ -185,3 +185,23 @@ TEST(Cli, ActOrderModelsRunAlikeOnEveryKernel) {
   EXPECT_NEAR(deq, f32, 1e-4 * f32);
   EXPECT_NEAR(lut, f32, 0.03 * f32);  // int8 tables (docs/performance.md)
 }
+
+// --chat wraps the message in the model's ChatML template and stops at the end of
+// the assistant's turn; control tokens are never printed, and the statistics go
+// to stderr on their own line.
+TEST(Cli, ChatStopsAtTheEndOfTheTurn) {
+  const std::string smol = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!file_exists(smol)) GTEST_SKIP() << "shared data not found under " << data_dir();
+  CmdResult r = run_gptqt("generate -t 2 -n 64 -m " + smol + " --chat 'What is the capital of France?'");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Paris"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("<|im_end|>"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("<|im_start|>"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("What is the capital"), std::string::npos) << "a chat shows only the reply: " << r.out;
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.back(), '\n');
+  EXPECT_EQ(r.err.rfind("prompt: ", 0), 0u) << r.err;
+  const size_t generated = std::stoul(r.err.substr(r.err.find("generated ") + 10));
+  EXPECT_LT(generated, 64u) << "stopped at <|im_end|>, not at -n";
+  EXPECT_NE(run_gptqt("generate -m " + smol + " --chat hi -p hello").code, 0);
+}
