@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "model/model.h"
+#include "reference_logits.h"
 #include "test_paths.h"
 
 using namespace gptqt;
@@ -17,29 +18,10 @@ using nlohmann::json;
 
 namespace {
 
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << path;
-  return json::parse(in);
-}
-
-// Max |ours - ref| over a row, relative to the row's max |ref|; every row within tol.
+// Every row within tol (reference_logits.h); prints the worst.
 void expect_logits_match(const Model& m, const std::vector<int32_t>& tokens, const json& ref_logits,
                          const json& vocab_ids, double tol, const std::string& what) {
-  std::vector<float> got = m.forward(tokens);
-  ASSERT_EQ(ref_logits.size(), tokens.size()) << what;
-  double worst = 0;
-  for (size_t t = 0; t < tokens.size(); ++t) {
-    const json& row = ref_logits[t];
-    double max_ref = 0, max_diff = 0;
-    for (size_t j = 0; j < row.size(); ++j) {
-      size_t id = vocab_ids.is_null() ? j : vocab_ids[j].get<size_t>();
-      double r = row[j].get<double>();
-      max_ref = std::max(max_ref, std::abs(r));
-      max_diff = std::max(max_diff, std::abs(double(got[t * size_t(m.cfg.vocab) + id]) - r));
-    }
-    worst = std::max(worst, max_diff / max_ref);
-  }
+  const double worst = worst_row_error(m, tokens, ref_logits, vocab_ids);
   EXPECT_LT(worst, tol) << what;
   std::printf("%s: worst relative logit error %.2e over %zu positions\n", what.c_str(), worst, tokens.size());
 }

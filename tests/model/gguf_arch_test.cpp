@@ -5,11 +5,10 @@
 // tiny Hugging Face fixtures, against those fixtures' transformers logits.
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "model/model.h"
+#include "reference_logits.h"
 #include "test_paths.h"
 
 using namespace gptqt;
@@ -17,32 +16,6 @@ using namespace gptqt::test;
 using nlohmann::json;
 
 namespace {
-
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in) << path;
-  return json::parse(in);
-}
-
-// Max |ours - ref| over a row, relative to the row's max |ref|; every row within tol.
-double worst_row_error(const Model& m, const std::vector<int32_t>& tokens, const json& ref_logits) {
-  const std::vector<float> got = m.forward(tokens);
-  EXPECT_EQ(ref_logits.size(), tokens.size());
-  EXPECT_EQ(got.size(), tokens.size() * size_t(m.cfg.vocab));
-  double worst = 0;
-  for (size_t t = 0; t < tokens.size() && t < ref_logits.size(); ++t) {
-    const json& row = ref_logits[t];
-    EXPECT_EQ(row.size(), size_t(m.cfg.vocab));
-    double max_ref = 0, max_diff = 0;
-    for (size_t j = 0; j < row.size(); ++j) {
-      const double r = row[j].get<double>();
-      max_ref = std::max(max_ref, std::abs(r));
-      max_diff = std::max(max_diff, std::abs(double(got[t * size_t(m.cfg.vocab) + j]) - r));
-    }
-    worst = std::max(worst, max_diff / max_ref);
-  }
-  return worst;
-}
 
 struct Expect {
   const char* fixture;
