@@ -1,5 +1,6 @@
 #include "model/architecture.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -56,8 +57,30 @@ const Architecture& architecture(Family f) {
                "transformer.h.{}.mlp.dense_h_to_4h.weight", "transformer.h.{}.mlp.dense_4h_to_h.weight"},
        .fused_qkv = "transformer.h.{}.self_attention.query_key_value.weight"},
       {}};
+  // Gemma 2/3: Llama's layers with norms around both sub-blocks. Hugging Face
+  // stores the norms as w of (1 + w); llama.cpp's converter stores 1 + w.
+  static const Architecture gemma{
+      Family::gemma,
+      {.tok_embd = "model.embed_tokens.weight", .final_norm = "model.norm.weight", .head = "lm_head.weight",
+       .attn_norm = "model.layers.{}.input_layernorm.weight",
+       .ffn_norm = "model.layers.{}.pre_feedforward_layernorm.weight",
+       .q_norm = "model.layers.{}.self_attn.q_norm.weight", .k_norm = "model.layers.{}.self_attn.k_norm.weight",
+       .post_attn_norm = "model.layers.{}.post_attention_layernorm.weight",
+       .post_ffn_norm = "model.layers.{}.post_feedforward_layernorm.weight",
+       .lin = {"model.layers.{}.self_attn.q_proj.weight", "model.layers.{}.self_attn.k_proj.weight",
+               "model.layers.{}.self_attn.v_proj.weight", "model.layers.{}.self_attn.o_proj.weight",
+               "model.layers.{}.mlp.gate_proj.weight", "model.layers.{}.mlp.up_proj.weight",
+               "model.layers.{}.mlp.down_proj.weight"},
+       .norm_offset = 1},
+      {.tok_embd = "token_embd.weight", .final_norm = "output_norm.weight", .head = "output.weight",
+       .attn_norm = "blk.{}.attn_norm.weight", .ffn_norm = "blk.{}.ffn_norm.weight",
+       .q_norm = "blk.{}.attn_q_norm.weight", .k_norm = "blk.{}.attn_k_norm.weight",
+       .post_attn_norm = "blk.{}.post_attention_norm.weight", .post_ffn_norm = "blk.{}.post_ffw_norm.weight",
+       .lin = {"blk.{}.attn_q.weight", "blk.{}.attn_k.weight", "blk.{}.attn_v.weight", "blk.{}.attn_output.weight",
+               "blk.{}.ffn_gate.weight", "blk.{}.ffn_up.weight", "blk.{}.ffn_down.weight"}}};
   switch (f) {
     case Family::llama: return llama;
+    case Family::gemma: return gemma;
     case Family::opt: return opt;
     case Family::bloom: return bloom;
   }
@@ -219,6 +242,78 @@ ModelConfig bloom_from_json(const json& j, const std::string& where) {
   return c;
 }
 
+// A float field where null means "off" (0) and absence means `fallback`.
+float float_or_off(const json& j, const char* key, double fallback, const std::string& where) {
+  if (j.contains(key) && j[key].is_null()) return 0.f;
+  return float_or(j, key, fallback, where);
+}
+
+// Gemma 2 (gemma2) and Gemma 3 text (gemma3_text), with transformers' defaults for
+// absent fields. The forward pass: docs in model/config.h (embed_scale, post_norms,
+// attn_scale, softcaps, sliding_layers, rope_theta_local).
+ModelConfig gemma_from_json(const json& j, const std::string& where, bool gemma3) {
+  ModelConfig c;
+  c.family = Family::gemma;
+  c.hidden = need_int(j, "hidden_size", where);
+  c.ffn = need_int(j, "intermediate_size", where);
+  c.n_layers = need_int(j, "num_hidden_layers", where);
+  c.n_heads = need_int(j, "num_attention_heads", where);
+  c.n_kv_heads = int_or(j, "num_key_value_heads", c.n_heads, where);
+  c.head_dim = int_or(j, "head_dim", 256, where);
+  c.vocab = need_int(j, "vocab_size", where);
+  c.max_ctx = int_or(j, "max_position_embeddings", 8192, where);
+  c.norm_eps = float_or(j, "rms_norm_eps", 1e-6, where);
+  c.norm = NormKind::rms;
+  c.pos = PosKind::rope;
+  c.rope_style = RopeStyle::half;
+  const std::string act = json_string_or(j, "hidden_activation", json_string_or(j, "hidden_act", "gelu_pytorch_tanh",
+                                                                                  where), where);
+  GPTQT_CHECK(act == "gelu_pytorch_tanh" || act == "gelu_tanh", "{}: Gemma activation \"{}\" is not supported", where,
+              act);
+  c.act = ActKind::gelu_tanh_gated;
+  c.tied_head = json_bool_or(j, "tie_word_embeddings", true, where);
+  c.embed_scale = float(std::sqrt(double(c.hidden)));
+  c.post_norms = true;
+  c.qk_norm = gemma3;
+  const double query_scalar = json_float_or(j, "query_pre_attn_scalar", 256, where);
+  GPTQT_CHECK(query_scalar > 0, "{}: query_pre_attn_scalar {} is not positive", where, query_scalar);
+  c.attn_scale = float(1 / std::sqrt(query_scalar));
+  // Gemma 3's forward does not use attn_logit_softcapping even when the config has it.
+  c.attn_softcap = gemma3 ? 0.f : float_or_off(j, "attn_logit_softcapping", 50, where);
+  c.final_softcap = float_or_off(j, "final_logit_softcapping", gemma3 ? 0 : 30, where);
+  c.sliding_window = int_or(j, "sliding_window", 4096, where);
+  c.sliding_layers.resize(size_t(std::min(c.n_layers, 1024)));
+  if (j.contains("layer_types") && !j["layer_types"].is_null()) {
+    const json& types = j["layer_types"];
+    GPTQT_CHECK(types.is_array() && types.size() == c.sliding_layers.size(),
+                "{}: layer_types must list one type per layer", where);
+    for (size_t i = 0; i < types.size(); ++i) {
+      GPTQT_CHECK(types[i] == "sliding_attention" || types[i] == "full_attention",
+                  "{}: unknown layer type {}", where, types[i].dump());
+      c.sliding_layers[i] = types[i] == "sliding_attention";
+    }
+  } else {  // transformers' defaults: Gemma 2 alternates from a sliding layer 0; Gemma 3 has 5 sliding of 6
+    const int pattern = gemma3 ? int_or(j, "sliding_window_pattern", 6, where) : 2;
+    GPTQT_CHECK(pattern > 0, "{}: sliding_window_pattern is 0", where);
+    for (size_t i = 0; i < c.sliding_layers.size(); ++i) c.sliding_layers[i] = (i + 1) % size_t(pattern) != 0;
+  }
+  // RoPE: Gemma 3's sliding layers have their own base and no scaling. transformers 5
+  // writes rope_parameters per layer type; older files rope_theta (full layers),
+  // rope_local_base_freq (sliding) and rope_scaling (full).
+  const json* params = j.contains("rope_parameters") && j["rope_parameters"].is_object() ? &j["rope_parameters"] : nullptr;
+  if (params && params->contains("full_attention")) {
+    read_rope(json{{"rope_parameters", params->at("full_attention")}}, c, where + " (full_attention)");
+    if (params->contains("sliding_attention"))
+      c.rope_theta_local = float_or(params->at("sliding_attention"), "rope_theta", 10000, where);
+  } else {
+    read_rope(j, c, where);
+    if (gemma3) c.rope_theta_local = float_or(j, "rope_local_base_freq", 10000, where);
+  }
+  if (gemma3 && c.rope_theta_local == c.rope_theta && c.rope_scaling.type == RopeScalingType::none)
+    c.rope_theta_local = 0;  // the same frequencies: no second table
+  return c;
+}
+
 }  // namespace
 
 ModelConfig config_from_hf_json(const std::string& text, const std::string& where) {
@@ -235,23 +330,58 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
   } else if (type == "qwen3") {
     c = llama_from_json(j, where);
     c.qk_norm = true;
+  } else if (type == "gemma2" || type == "gemma3_text") {
+    c = gemma_from_json(j, where, type == "gemma3_text");
   }
   else if (type == "opt")
     c = opt_from_json(j, where);
   else if (type == "bloom")
     c = bloom_from_json(j, where);
   else
-    fail("{}: unknown model_type \"{}\" (supported: llama, mistral, qwen2, qwen3, opt, bloom)", where, type);
+    fail("{}: unknown model_type \"{}\" (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, opt, bloom)",
+         where, type);
   c.arch = type;
   if (c.embed_dim == 0) c.embed_dim = c.hidden;
   validate_config(c, where);
   return c;
 }
 
+namespace {
+
+// Gemma from GGUF, as llama.cpp runs it: its converter stores the norms as 1 + w
+// (so no offset here); sliding layers alternate (Gemma 2) or are 5 of every 6
+// (Gemma 3, whose sliding layers use RoPE base 10000); queries scaled by
+// 1/sqrt(head_dim) (llama.cpp does so for every size but Gemma 2/3 27B).
+void gemma_from_gguf(const GgufFile& f, const std::string& arch, ModelConfig& c) {
+  auto key = [&](const char* k) { return arch + "." + k; };
+  auto float_or = [&](const char* k, double fallback) { return f.has(key(k)) ? f.get_float(key(k)) : fallback; };
+  const bool gemma3 = arch == "gemma3";
+  c.family = Family::gemma;
+  c.rope_style = RopeStyle::half;
+  c.act = ActKind::gelu_tanh_gated;
+  c.embed_scale = float(std::sqrt(double(c.hidden)));
+  c.post_norms = true;
+  c.qk_norm = gemma3;
+  c.attn_scale = float(1 / std::sqrt(double(c.head_dim)));
+  c.attn_softcap = gemma3 ? 0.f : float(float_or("attn_logit_softcapping", 0));
+  c.final_softcap = float(float_or("final_logit_softcapping", 0));
+  c.sliding_window = int(f.get_int(key("attention.sliding_window"), 0, 1 << 24));
+  const int pattern = gemma3 ? int(f.has(key("attention.sliding_window_pattern"))
+                                       ? f.get_int(key("attention.sliding_window_pattern"), 1, 1024)
+                                       : 6)
+                             : 2;
+  c.sliding_layers.assign(size_t(std::clamp(c.n_layers, 0, 1024)), false);
+  for (size_t i = 0; i < c.sliding_layers.size(); ++i) c.sliding_layers[i] = (i + 1) % size_t(pattern) != 0;
+  if (gemma3) c.rope_theta_local = 10000.f;
+}
+
+}  // namespace
+
 ModelConfig config_from_gguf(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
-  GPTQT_CHECK(arch == "llama" || arch == "qwen2" || arch == "qwen3",
-              "{}: GGUF architecture \"{}\" is not supported (supported: llama, qwen2, qwen3)", f.path(), arch);
+  GPTQT_CHECK(arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3",
+              "{}: GGUF architecture \"{}\" is not supported (supported: llama, qwen2, qwen3, gemma2, gemma3)",
+              f.path(), arch);
   auto key = [&](const char* k) { return arch + "." + k; };
   ModelConfig c;
   c.family = Family::llama;
@@ -301,6 +431,7 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.act = ActKind::silu_gated;
   c.qkv_bias = arch == "qwen2";
   c.qk_norm = arch == "qwen3";
+  if (arch == "gemma2" || arch == "gemma3") gemma_from_gguf(f, arch, c);
   validate_config(c, f.path());
   return c;
 }

@@ -17,9 +17,11 @@ struct TensorNames {
   std::string tok_embd, pos_embd, embed_norm, project_in, project_out, final_norm, head;
   std::string attn_norm, ffn_norm;
   std::string q_norm, k_norm;  // Qwen3's per-head norms
+  std::string post_attn_norm, post_ffn_norm;  // Gemma
   std::string rope_freqs;      // GGUF's RoPE frequency divisors (Llama 3.x)
   std::string lin[kNumLinearRoles];
   std::string fused_qkv;  // BLOOM: q, k, v interleaved per head in one tensor
+  float norm_offset = 0;  // added to every norm weight on load: Hugging Face Gemma stores w of (1 + w)
 };
 
 // A per-block name template with "{}" replaced by the block index.

@@ -14,7 +14,7 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
   const int hd = s.head_dim, qd = s.n_heads * hd, kd = s.n_kv_heads * hd;
   const int group = s.n_heads / s.n_kv_heads;
   const int p0 = S - T;  // position of the first query
-  const float scale = 1.f / std::sqrt(float(hd));
+  const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
   // Queries in chunks: a chunk only needs the keys up to its last position, which
   // halves the work of a full causal window.
   constexpr int kChunk = 256;
@@ -32,6 +32,8 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions first..last
         const int first = s.window > 0 ? std::max(0, last - s.window + 1) : 0;
+        if (s.softcap > 0)
+          for (int j = first; j <= last; ++j) row[j] = s.softcap * std::tanh(row[j] / s.softcap);
         if (slope != 0.f)
           for (int j = first; j <= last; ++j) row[j] += slope * float(j - last);
         kernels::softmax_inplace(row + first, last + 1 - first);

@@ -6,7 +6,9 @@ namespace gptqt {
 
 struct AttentionShape {
   int n_heads, n_kv_heads, head_dim;
-  int window = 0;  // > 0: a query at position i sees positions i - window + 1 .. i only
+  int window = 0;      // > 0: a query at position i sees positions i - window + 1 .. i only
+  float scale = 0.f;   // of the scores q.k (0: 1/sqrt(head_dim))
+  float softcap = 0.f;  // > 0: scores become softcap * tanh(scores / softcap) before the softmax
 };
 
 // q: T x (n_heads*head_dim) for positions S-T .. S-1; k, v: S x (n_kv_heads*head_dim)

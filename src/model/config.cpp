@@ -11,6 +11,7 @@ const char* family_name(Family f) {
     case Family::llama: return "llama";
     case Family::opt: return "opt";
     case Family::bloom: return "bloom";
+    case Family::gemma: return "gemma";
   }
   return "?";
 }
@@ -41,6 +42,14 @@ void validate_config(const ModelConfig& c, const std::string& where) {
   GPTQT_CHECK(c.pos != PosKind::rope || (std::isfinite(c.rope_theta) && c.rope_theta > 1),
               "{}: the RoPE base (theta) {} is not a finite number above 1", where, c.rope_theta);
   in("sliding window", c.sliding_window, 0, 1 << 24);
+  GPTQT_CHECK(c.sliding_layers.empty() || c.sliding_layers.size() == size_t(c.n_layers),
+              "{}: {} per-layer attention types for {} layers", where, c.sliding_layers.size(), c.n_layers);
+  GPTQT_CHECK(c.rope_theta_local == 0 || (std::isfinite(c.rope_theta_local) && c.rope_theta_local > 1),
+              "{}: the sliding layers' RoPE base {} is not a finite number above 1", where, c.rope_theta_local);
+  for (const auto& [what, v] : {std::pair{"embedding scale", c.embed_scale}, {"attention scale", c.attn_scale},
+                                {"attention softcap", c.attn_softcap}, {"logit softcap", c.final_softcap}})
+    GPTQT_CHECK(std::isfinite(v) && v >= 0 && v < 1e6, "{}: the {} {} is out of range", where, what, v);
+  GPTQT_CHECK(c.embed_scale > 0, "{}: the embedding scale is 0", where);
   const RopeScaling& r = c.rope_scaling;
   if (r.type != RopeScalingType::none && r.type != RopeScalingType::factors) {
     GPTQT_CHECK(c.pos == PosKind::rope, "{}: RoPE scaling on a model without RoPE", where);

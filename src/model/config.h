@@ -1,14 +1,15 @@
 // What a decoder-only model is, in the few switches that tell the families apart.
 #pragma once
 #include <string>
+#include <vector>
 
 namespace gptqt {
 
-enum class Family { llama, opt, bloom };
+enum class Family { llama, opt, bloom, gemma };
 enum class NormKind { rms, layer };
 enum class PosKind { rope, learned, alibi };
 enum class RopeStyle { half, interleaved };  // HF rotate_half vs GGUF's adjacent pairs
-enum class ActKind { silu_gated, relu, gelu_tanh };
+enum class ActKind { silu_gated, relu, gelu_tanh, gelu_tanh_gated };  // gated: act(gate) * up
 
 // RoPE frequency scaling, from config.json's rope_scaling / rope_parameters or
 // GGUF's rope.scaling.* keys; model/rope.cpp turns it into inverse frequencies.
@@ -47,8 +48,18 @@ struct ModelConfig {
   bool qkv_bias = false;      // Qwen2: biases on q, k and v only
   bool qk_norm = false;       // Qwen3: RMSNorm over each head of q and k, before RoPE
   int sliding_window = 0;     // Mistral v0.1: a query sees itself and the W - 1 positions before (0: all)
+  std::vector<bool> sliding_layers;  // Gemma: which layers use the window (empty: all, when it is set)
+  float rope_theta_local = 0.f;      // Gemma 3: RoPE base of the sliding layers, unscaled (0: as the others)
+  float embed_scale = 1.f;           // Gemma: token embeddings times sqrt(hidden)
+  bool post_norms = false;           // Gemma 2/3: RMSNorm on the attention and MLP outputs before the residual add
+  float attn_scale = 0.f;            // query scale (0: 1/sqrt(head_dim); Gemma: 1/sqrt(query_pre_attn_scalar))
+  float attn_softcap = 0.f;          // Gemma 2: scores become cap * tanh(scores / cap) (0: none)
+  float final_softcap = 0.f;         // Gemma 2: the same on the logits
 
   int q_dim() const { return n_heads * head_dim; }
+  bool is_sliding(int layer) const {
+    return sliding_window > 0 && (sliding_layers.empty() || sliding_layers[size_t(layer)]);
+  }
   int kv_dim() const { return n_kv_heads * head_dim; }
 };
 

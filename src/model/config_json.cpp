@@ -11,12 +11,18 @@ namespace gptqt {
 
 using nlohmann::json;
 
-NLOHMANN_JSON_SERIALIZE_ENUM(Family, {{Family::llama, "llama"}, {Family::opt, "opt"}, {Family::bloom, "bloom"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Family, {{Family::llama, "llama"},
+                                      {Family::opt, "opt"},
+                                      {Family::bloom, "bloom"},
+                                      {Family::gemma, "gemma"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(NormKind, {{NormKind::rms, "rms"}, {NormKind::layer, "layer"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(PosKind, {{PosKind::rope, "rope"}, {PosKind::learned, "learned"}, {PosKind::alibi, "alibi"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(RopeStyle, {{RopeStyle::half, "half"}, {RopeStyle::interleaved, "interleaved"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(ActKind,
-                             {{ActKind::silu_gated, "silu_gated"}, {ActKind::relu, "relu"}, {ActKind::gelu_tanh, "gelu_tanh"}})
+                             {{ActKind::silu_gated, "silu_gated"},
+                              {ActKind::relu, "relu"},
+                              {ActKind::gelu_tanh, "gelu_tanh"},
+                              {ActKind::gelu_tanh_gated, "gelu_tanh_gated"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(RopeScalingType, {{RopeScalingType::none, "none"},
                                                {RopeScalingType::linear, "linear"},
                                                {RopeScalingType::llama3, "llama3"},
@@ -28,7 +34,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RopeScaling, type, factor, low_f
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ModelConfig, family, arch, n_layers, hidden, ffn, n_heads, n_kv_heads,
                                                 head_dim, vocab, max_ctx, norm_eps, norm, pos, rope_style, rope_theta,
                                                 rope_scaling, act, bias, post_ln, embed_norm, final_norm, embed_dim,
-                                                pos_offset, tied_head, qkv_bias, qk_norm, sliding_window)
+                                                pos_offset, tied_head, qkv_bias, qk_norm, sliding_window,
+                                                sliding_layers, rope_theta_local, embed_scale, post_norms, attn_scale,
+                                                attn_softcap, final_softcap)
 
 std::string config_to_json(const ModelConfig& c) { return json(c).dump(); }
 
@@ -38,9 +46,9 @@ ModelConfig config_from_json(const std::string& text, const std::string& where) 
   // nlohmann maps an unknown enum string to the first value, and converts 3.5 or
   // 1e10 to an int without a word: check every field's type and range first.
   const std::pair<const char*, std::vector<std::string>> enums[] = {
-      {"family", {"llama", "opt", "bloom"}},           {"norm", {"rms", "layer"}},
+      {"family", {"llama", "opt", "bloom", "gemma"}},  {"norm", {"rms", "layer"}},
       {"pos", {"rope", "learned", "alibi"}},           {"rope_style", {"half", "interleaved"}},
-      {"act", {"silu_gated", "relu", "gelu_tanh"}}};
+      {"act", {"silu_gated", "relu", "gelu_tanh", "gelu_tanh_gated"}}};
   for (const auto& [key, names] : enums) {
     GPTQT_CHECK(j.contains(key), "{}: the model config has no field \"{}\"", where, key);
     const std::string v = json_string_or(j, key, "", where);
@@ -58,7 +66,13 @@ ModelConfig config_from_json(const std::string& text, const std::string& where) 
     json_bool_or(j, key, false, where);
   }
   // Fields added later are optional, but checked when present.
-  for (const char* key : {"qkv_bias", "qk_norm"}) json_bool_or(j, key, false, where);
+  for (const char* key : {"qkv_bias", "qk_norm", "post_norms"}) json_bool_or(j, key, false, where);
+  for (const char* key : {"rope_theta_local", "embed_scale", "attn_scale", "attn_softcap", "final_softcap"})
+    json_float_or(j, key, 0, where);
+  if (j.contains("sliding_layers")) {
+    GPTQT_CHECK(j["sliding_layers"].is_array(), "{}: sliding_layers is not a list", where);
+    for (const json& b : j["sliding_layers"]) GPTQT_CHECK(b.is_boolean(), "{}: sliding_layers holds a non-boolean", where);
+  }
   json_int_or(j, "sliding_window", 0, 0, std::numeric_limits<int>::max(), where);
   if (j.contains("rope_scaling")) {
     const json& r = j["rope_scaling"];

@@ -33,9 +33,9 @@ std::string bias_name(const std::string& weight_name) {
 class Reader {
  public:
   // packed: the packed model's weights, where linear layers may be stored quantized.
-  explicit Reader(const TensorSource& src, const SafetensorsFile* packed = nullptr,
+  explicit Reader(const TensorSource& src, float norm_offset, const SafetensorsFile* packed = nullptr,
                   PackedKernel kernel = PackedKernel::lut)
-      : src_(src), packed_(packed), kernel_(kernel) {}
+      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -92,6 +92,8 @@ class Reader {
   Norm norm(const std::string& name, int n, bool bias) const {
     Norm nm;
     nm.weight = get(name, {n});
+    if (norm_offset_ != 0)
+      for (float& v : nm.weight) v += norm_offset_;
     if (bias) nm.bias = get(bias_name(name), {n});
     return nm;
   }
@@ -100,6 +102,7 @@ class Reader {
   const TensorSource& src_;
   const SafetensorsFile* packed_;
   PackedKernel kernel_;
+  float norm_offset_;
 };
 
 // BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
@@ -123,7 +126,7 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
 
 ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c,
                           const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
-  Reader rd(src, packed, kernel);
+  Reader rd(src, nm.norm_offset, packed, kernel);
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
@@ -140,6 +143,10 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     BlockWeights b;
     b.attn_norm = rd.norm(block_name(nm.attn_norm, i), H, ln_bias);
     b.ffn_norm = rd.norm(block_name(nm.ffn_norm, i), H, ln_bias);
+    if (c.post_norms) {
+      b.post_attn_norm = rd.norm(block_name(nm.post_attn_norm, i), H, ln_bias);
+      b.post_ffn_norm = rd.norm(block_name(nm.post_ffn_norm, i), H, ln_bias);
+    }
     if (c.qk_norm) {
       GPTQT_CHECK(!nm.q_norm.empty(), "{}: this family has no per-head q/k norms", src.describe());
       b.q_norm = rd.norm(block_name(nm.q_norm, i), c.head_dim, false);
@@ -167,6 +174,12 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     w.rope_freqs = rd.get(nm.rope_freqs, {c.head_dim / 2});
   }
   if (c.pos == PosKind::rope) w.rope_inv_freq = rope_inv_freq(c, w.rope_freqs);
+  if (c.pos == PosKind::rope && c.rope_theta_local > 0) {
+    ModelConfig local = c;
+    local.rope_theta = c.rope_theta_local;
+    local.rope_scaling = {};
+    w.rope_inv_freq_local = rope_inv_freq(local, {});
+  }
   return w;
 }
 

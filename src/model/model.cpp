@@ -1,5 +1,6 @@
 #include "model/model.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/error.h"
@@ -29,6 +30,8 @@ void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
     else
       std::memcpy(&e[size_t(t) * E], &w.tok_embd[size_t(tokens[t]) * E], E * sizeof(float));
   }
+  if (cfg.embed_scale != 1.f)
+    for (float& v : e) v *= cfg.embed_scale;
   if (w.project_in.op)
     w.project_in.forward(e.data(), T, x);
   else
@@ -76,18 +79,23 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
     apply_norm(NormKind::rms, b.q_norm, cfg.norm_eps, q.data(), T * cfg.n_heads, cfg.head_dim);
     apply_norm(NormKind::rms, b.k_norm, cfg.norm_eps, k_new, T * cfg.n_kv_heads, cfg.head_dim);
   }
+  const bool sliding = cfg.is_sliding(i);
   if (cfg.pos == PosKind::rope) {
-    const float af = cfg.rope_scaling.attn_factor;
-    apply_rope(cfg.rope_style, w.rope_inv_freq, af, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
-    apply_rope(cfg.rope_style, w.rope_inv_freq, af, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
+    const bool local = sliding && !w.rope_inv_freq_local.empty();  // Gemma 3: its own base, no scaling
+    const std::vector<double>& f = local ? w.rope_inv_freq_local : w.rope_inv_freq;
+    const float af = local ? 1.f : cfg.rope_scaling.attn_factor;
+    apply_rope(cfg.rope_style, f, af, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
+    apply_rope(cfg.rope_style, f, af, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
   std::vector<float> att(size_t(T) * qd);
-  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.sliding_window}, q.data(), T, k, v, S, slopes,
-                   att.data());
+  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0, cfg.attn_scale,
+                    cfg.attn_softcap},
+                   q.data(), T, k, v, S, slopes, att.data());
   if (observer) observer->observe(i, {LinearRole::o}, att.data(), T, qd);
   b[LinearRole::o].forward(att.data(), T, h.data());
+  if (cfg.post_norms) apply_norm(cfg.norm, b.post_attn_norm, cfg.norm_eps, h.data(), T, H);
   for (size_t j = 0; j < n; ++j) x[j] += h[j];
   if (cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, x, T, H);
 
@@ -96,7 +104,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   if (!cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, h.data(), T, H);
   const size_t nf = size_t(T) * cfg.ffn;
   std::vector<float> up(nf), gate;
-  const bool gated = cfg.act == ActKind::silu_gated;
+  const bool gated = cfg.act == ActKind::silu_gated || cfg.act == ActKind::gelu_tanh_gated;
   if (observer) {
     if (gated)
       observer->observe(i, {LinearRole::gate, LinearRole::up}, h.data(), T, H);
@@ -115,6 +123,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   }
   if (observer) observer->observe(i, {LinearRole::down}, act, T, cfg.ffn);
   b[LinearRole::down].forward(act, T, h.data());
+  if (cfg.post_norms) apply_norm(cfg.norm, b.post_ffn_norm, cfg.norm_eps, h.data(), T, H);
   for (size_t j = 0; j < n; ++j) x[j] += h[j];
   if (cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, x, T, H);
 }
@@ -129,7 +138,15 @@ void Model::final(const float* x, int T, float* out) const {
     std::memcpy(out, h.data(), h.size() * sizeof(float));
 }
 
-void Model::head(const float* h, int T, float* logits) const { w.head.forward(h, T, logits); }
+void Model::head(const float* h, int T, float* logits) const {
+  w.head.forward(h, T, logits);
+  if (cfg.final_softcap > 0) {
+    const float cap = cfg.final_softcap;
+    const size_t n = size_t(T) * cfg.vocab;
+#pragma omp parallel for schedule(static) if (n > (size_t(1) << 17))
+    for (size_t j = 0; j < n; ++j) logits[j] = cap * std::tanh(logits[j] / cap);
+  }
+}
 
 std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* cache, LogitsFor which) const {
   const int T = int(tokens.size());

@@ -28,6 +28,10 @@ void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int
   }
 }
 
+namespace {
+float gelu_tanh(float v) { return 0.5f * v * (1.f + std::tanh(0.7978845608f * v * (1.f + 0.044715f * v * v))); }
+}  // namespace
+
 void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
   switch (kind) {
     case ActKind::silu_gated:
@@ -39,10 +43,11 @@ void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
       break;
     case ActKind::gelu_tanh:
 #pragma omp parallel for schedule(static) if (n > kParallelElements)
-      for (size_t i = 0; i < n; ++i) {
-        float v = x[i];
-        x[i] = 0.5f * v * (1.f + std::tanh(0.7978845608f * v * (1.f + 0.044715f * v * v)));
-      }
+      for (size_t i = 0; i < n; ++i) x[i] = gelu_tanh(x[i]);
+      break;
+    case ActKind::gelu_tanh_gated:
+#pragma omp parallel for schedule(static) if (n > kParallelElements)
+      for (size_t i = 0; i < n; ++i) x[i] = gelu_tanh(x[i]) * up[i];
       break;
   }
 }

@@ -10,7 +10,7 @@ namespace gptqt {
 // In place over T rows of width n: RMSNorm (bias empty) or LayerNorm.
 void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int n);
 
-// act(gate) * up into gate for silu_gated; act(x) in place otherwise.
+// act(gate) * up into gate for the gated kinds; act(x) in place otherwise.
 void apply_activation(ActKind kind, float* x, const float* up, size_t n);
 
 // BLOOM's ALiBi head slopes (also for head counts that are not powers of two).

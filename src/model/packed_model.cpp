@@ -17,7 +17,9 @@ const TensorNames& packed_tensor_names() {
       .tok_embd = "tok_embd.weight", .pos_embd = "pos_embd.weight", .embed_norm = "embed_norm.weight",
       .project_in = "project_in.weight", .project_out = "project_out.weight", .final_norm = "final_norm.weight",
       .head = "head.weight", .attn_norm = "blk.{}.attn_norm.weight", .ffn_norm = "blk.{}.ffn_norm.weight",
-      .q_norm = "blk.{}.q_norm.weight", .k_norm = "blk.{}.k_norm.weight", .rope_freqs = "rope_freqs.weight",
+      .q_norm = "blk.{}.q_norm.weight", .k_norm = "blk.{}.k_norm.weight",
+      .post_attn_norm = "blk.{}.post_attn_norm.weight", .post_ffn_norm = "blk.{}.post_ffn_norm.weight",
+      .rope_freqs = "rope_freqs.weight",
       .lin = {"blk.{}.q.weight", "blk.{}.k.weight", "blk.{}.v.weight", "blk.{}.o.weight", "blk.{}.gate.weight",
               "blk.{}.up.weight", "blk.{}.down.weight"}};
   return names;

@@ -21,7 +21,8 @@ const char* linear_role_name(LinearRole r);
 
 struct BlockWeights {
   Norm attn_norm, ffn_norm;      // before attention / MLP (after them when post_ln)
-  Norm q_norm, k_norm;           // Qwen3: over each head (head_dim weights), before RoPE
+  Norm q_norm, k_norm;           // Qwen3, Gemma 3: over each head (head_dim weights), before RoPE
+  Norm post_attn_norm, post_ffn_norm;  // Gemma 2/3: on the attention and MLP outputs
   Linear lin[kNumLinearRoles];   // gate is absent (op == nullptr) outside Llama
   Linear& operator[](LinearRole r) { return lin[int(r)]; }
   const Linear& operator[](LinearRole r) const { return lin[int(r)]; }
@@ -38,6 +39,7 @@ struct ModelWeights {
   Linear head;                   // vocab x embed_dim; a copy of tok_embd when tied
   std::vector<float> rope_freqs;      // GGUF's per-frequency divisors (RopeScalingType::factors), else empty
   std::vector<double> rope_inv_freq;  // RoPE models: the scaled inverse frequencies (model/rope.h)
+  std::vector<double> rope_inv_freq_local;  // Gemma 3's sliding layers (rope_theta_local), else empty
 };
 
 }  // namespace gptqt

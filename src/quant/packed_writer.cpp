@@ -104,6 +104,10 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     const BlockWeights& bw = model.w.blocks[size_t(b)];
     add_norm(w, block_name(nm.attn_norm, b), bw.attn_norm);
     add_norm(w, block_name(nm.ffn_norm, b), bw.ffn_norm);
+    if (c.post_norms) {
+      add_norm(w, block_name(nm.post_attn_norm, b), bw.post_attn_norm);
+      add_norm(w, block_name(nm.post_ffn_norm, b), bw.post_ffn_norm);
+    }
     if (c.qk_norm) {
       add_norm(w, block_name(nm.q_norm, b), bw.q_norm);
       add_norm(w, block_name(nm.k_norm, b), bw.k_norm);

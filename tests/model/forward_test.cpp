@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Families, TinyCheckpoint,
                          testing::Values("tiny-llama", "tiny-llama-tied", "tiny-opt", "tiny-opt-350m-style",
                                          "tiny-bloom", "tiny-bloom-6h", "tiny-qwen2", "tiny-qwen3", "tiny-mistral",
                                          "tiny-llama3-rope", "tiny-llama-yarn", "tiny-llama-linear",
-                                         "tiny-llama-rope-old-schema"),
+                                         "tiny-llama-rope-old-schema", "tiny-gemma2", "tiny-gemma3"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s)
