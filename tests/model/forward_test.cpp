@@ -166,3 +166,38 @@ TEST(ModelLoad, BadConfigsGiveErrors) {
   layers["layer_types"] = {"sliding_attention", "full_attention"};
   EXPECT_NE(error(layers).find("per-layer attention type"), std::string::npos);
 }
+
+// Gemma's own fields: each missing, mistyped or inconsistent one is named.
+TEST(ModelLoad, BadGemmaConfigsGiveErrors) {
+  const std::string dir = temp_dir();
+  std::filesystem::copy(fixtures_dir() + "/models/tiny-gemma2", dir, std::filesystem::copy_options::recursive);
+  const json cfg = read_json(fixtures_dir() + "/models/tiny-gemma2/config.json");
+  auto error = [&](const json& c) -> std::string {
+    std::ofstream(dir + "/config.json") << c.dump();
+    try {
+      load_model(dir);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  json c = cfg;
+  c["layer_types"] = {"sliding_attention"};
+  EXPECT_NE(error(c).find("one type per layer"), std::string::npos);
+  c = cfg;
+  c["layer_types"][1] = "chunked_attention";
+  EXPECT_NE(error(c).find("unknown layer type"), std::string::npos);
+  c = cfg;
+  c["hidden_activation"] = "relu";
+  EXPECT_NE(error(c).find("activation \"relu\""), std::string::npos);
+  c = cfg;
+  c["query_pre_attn_scalar"] = "24";
+  EXPECT_NE(error(c).find("\"query_pre_attn_scalar\" must be a number"), std::string::npos);
+  c = cfg;
+  c["attn_logit_softcapping"] = -1.0;
+  EXPECT_NE(error(c).find("attention softcap"), std::string::npos);
+  c = cfg;
+  c.erase("intermediate_size");
+  EXPECT_NE(error(c).find("\"intermediate_size\""), std::string::npos);
+  EXPECT_EQ(error(cfg), "accepted");
+}
