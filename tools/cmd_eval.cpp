@@ -33,7 +33,7 @@ void run_eval(const EvalArgs& a) {
   const std::vector<int32_t> tokens = tok.encode(text);  // with BOS first when the model adds one
   if (opt.protocol == PplProtocol::llamacpp && tok.add_bos()) opt.bos_id = tok.bos_id();
   fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\ntext {}: {} bytes, {} tokens\n", a.model,
-             family_name(model.cfg.family), model.cfg.n_layers, model.n_params() / 1e6, path, text.size(),
+             model.cfg.arch, model.cfg.n_layers, model.n_params() / 1e6, path, text.size(),
              tokens.size());
   PplResult r = perplexity(model, tokens, opt);
   std::string row;

@@ -46,7 +46,7 @@ void run_quantize(QuantizeArgs a) {
 
   Model model = load_model(a.model);
   const ModelConfig& c = model.cfg;
-  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, family_name(c.family), c.n_layers,
+  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
              model.n_params() / 1e6, quant::describe(a.m));
 
   quant::PipelineOptions opt;
