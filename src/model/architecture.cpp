@@ -242,6 +242,13 @@ ModelConfig bloom_from_json(const json& j, const std::string& where) {
   return c;
 }
 
+// Gemma's layer pattern: every `pattern`-th layer (1-based) is full, the others sliding.
+std::vector<bool> sliding_every(size_t n_layers, int pattern) {
+  std::vector<bool> sliding(n_layers);
+  for (size_t i = 0; i < n_layers; ++i) sliding[i] = (i + 1) % size_t(pattern) != 0;
+  return sliding;
+}
+
 // A float field where null means "off" (0) and absence means `fallback`.
 float float_or_off(const json& j, const char* key, double fallback, const std::string& where) {
   if (j.contains(key) && j[key].is_null()) return 0.f;
@@ -295,7 +302,7 @@ ModelConfig gemma_from_json(const json& j, const std::string& where, bool gemma3
   } else {  // transformers' defaults: Gemma 2 alternates from a sliding layer 0; Gemma 3 has 5 sliding of 6
     const int pattern = gemma3 ? int_or(j, "sliding_window_pattern", 6, where) : 2;
     GPTQT_CHECK(pattern > 0, "{}: sliding_window_pattern is 0", where);
-    for (size_t i = 0; i < c.sliding_layers.size(); ++i) c.sliding_layers[i] = (i + 1) % size_t(pattern) != 0;
+    c.sliding_layers = sliding_every(c.sliding_layers.size(), pattern);
   }
   // RoPE: Gemma 3's sliding layers have their own base and no scaling. transformers 5
   // writes rope_parameters per layer type; older files rope_theta (full layers),
@@ -332,14 +339,14 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
     c.qk_norm = true;
   } else if (type == "gemma2" || type == "gemma3_text") {
     c = gemma_from_json(j, where, type == "gemma3_text");
-  }
-  else if (type == "opt")
+  } else if (type == "opt") {
     c = opt_from_json(j, where);
-  else if (type == "bloom")
+  } else if (type == "bloom") {
     c = bloom_from_json(j, where);
-  else
+  } else {
     fail("{}: unknown model_type \"{}\" (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, opt, bloom)",
          where, type);
+  }
   c.arch = type;
   if (c.embed_dim == 0) c.embed_dim = c.hidden;
   validate_config(c, where);
@@ -370,8 +377,7 @@ void gemma_from_gguf(const GgufFile& f, const std::string& arch, ModelConfig& c)
                                        ? f.get_int(key("attention.sliding_window_pattern"), 1, 1024)
                                        : 6)
                              : 2;
-  c.sliding_layers.assign(size_t(std::clamp(c.n_layers, 0, 1024)), false);
-  for (size_t i = 0; i < c.sliding_layers.size(); ++i) c.sliding_layers[i] = (i + 1) % size_t(pattern) != 0;
+  c.sliding_layers = sliding_every(size_t(std::clamp(c.n_layers, 0, 1024)), pattern);
   if (gemma3) c.rope_theta_local = 10000.f;
 }
 

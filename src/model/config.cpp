@@ -6,16 +6,6 @@
 
 namespace gptqt {
 
-const char* family_name(Family f) {
-  switch (f) {
-    case Family::llama: return "llama";
-    case Family::opt: return "opt";
-    case Family::bloom: return "bloom";
-    case Family::gemma: return "gemma";
-  }
-  return "?";
-}
-
 void validate_config(const ModelConfig& c, const std::string& where) {
   auto in = [&](const char* what, int v, int lo, int hi) {
     GPTQT_CHECK(v >= lo && v <= hi, "{}: {} = {} is out of range [{}, {}]", where, what, v, lo, hi);

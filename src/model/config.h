@@ -63,8 +63,6 @@ struct ModelConfig {
   int kv_dim() const { return n_kv_heads * head_dim; }
 };
 
-const char* family_name(Family f);
-
 // Every config, whatever file it came from (config.json, GGUF metadata, a
 // packed header), passes here before a model is built: sizes positive, within
 // bounds that keep every derived size far from overflow, and consistent; the

@@ -18,14 +18,12 @@ Tokenizer load_model_tokenizer(const std::string& model_path) {
 
 std::string load_chat_template(const std::string& model_path) {
   namespace fs = std::filesystem;
-  std::string gguf = model_path;
-  if (is_packed_model(model_path)) gguf = model_path + "/tokenizer.gguf";
-  if (!fs::is_directory(model_path) || fs::exists(gguf)) {
-    if (fs::is_regular_file(gguf)) {
-      const GgufFile f(gguf);
-      GPTQT_CHECK(f.has("tokenizer.chat_template"), "{}: no tokenizer.chat_template", gguf);
-      return f.get_string("tokenizer.chat_template");
-    }
+  // A GGUF file, or the tokenizer.gguf a packed folder made from one carries.
+  const std::string gguf = is_packed_model(model_path) ? model_path + "/tokenizer.gguf" : model_path;
+  if (fs::is_regular_file(gguf)) {
+    const GgufFile f(gguf);
+    GPTQT_CHECK(f.has("tokenizer.chat_template"), "{}: no tokenizer.chat_template", gguf);
+    return f.get_string("tokenizer.chat_template");
   }
   const std::string config = model_path + "/tokenizer_config.json";
   GPTQT_CHECK(fs::exists(config), "{}: no chat template (no tokenizer_config.json)", model_path);
