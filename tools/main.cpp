@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   gptqt::cli::register_generate(app);
   gptqt::cli::register_bench(app);
   gptqt::cli::register_inspect(app);
+  gptqt::cli::register_tokenize(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

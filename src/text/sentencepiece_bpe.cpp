@@ -43,6 +43,12 @@ std::string replace_spaces(std::string_view s) {
   return out;
 }
 
+std::string space_symbols(std::string_view s) {
+  std::string out;
+  for (char c : s) c == ' ' ? out += kSpaceSymbol : out += c;
+  return out;
+}
+
 }  // namespace
 
 SentencePieceBpe::SentencePieceBpe(Vocab vocab, SentencePieceOptions options, int32_t unk_id)
@@ -55,7 +61,9 @@ SentencePieceBpe::SentencePieceBpe(Vocab vocab, SentencePieceOptions options, in
   }
   std::vector<std::pair<std::string, int32_t>> user_defined;
   for (int32_t id = 0; id < vocab_.size(); ++id)
-    if (vocab_.type(id) == TokenType::UserDefined) user_defined.emplace_back(vocab_.text(id), id);
+    // Matched in the normalized text, so spaces in a piece count as "▁" there: Gemma's
+    // whitespace-run pieces are stored as "  ", "   ", ... and match runs of spaces.
+    if (vocab_.type(id) == TokenType::UserDefined) user_defined.emplace_back(space_symbols(vocab_.text(id)), id);
   user_defined_ = SpecialTokenSplitter(std::move(user_defined));
   // No merge can join a character to a following "▁" unless some piece holds
   // such a pair; vocabularies trained with split_by_whitespace (Llama's) hold none.
