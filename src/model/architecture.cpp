@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 #include <limits>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "io/gguf.h"
+#include "io/gguf_tensor_source.h"
 #include "io/json_read.h"
 
 namespace gptqt {
@@ -55,7 +57,7 @@ const Architecture& architecture(Family f) {
        .ffn_norm = "transformer.h.{}.post_attention_layernorm.weight",
        .lin = {"", "", "", "transformer.h.{}.self_attention.dense.weight", "",
                "transformer.h.{}.mlp.dense_h_to_4h.weight", "transformer.h.{}.mlp.dense_4h_to_h.weight"},
-       .fused_qkv = "transformer.h.{}.self_attention.query_key_value.weight"},
+       .fused_qkv = "transformer.h.{}.self_attention.query_key_value.weight", .fused_qkv_per_head = true},
       {}};
   // Gemma 2/3: Llama's layers with norms around both sub-blocks. Hugging Face
   // stores the norms as w of (1 + w); llama.cpp's converter stores 1 + w.
@@ -78,9 +80,25 @@ const Architecture& architecture(Family f) {
        .post_attn_norm = "blk.{}.post_attention_norm.weight", .post_ffn_norm = "blk.{}.post_ffw_norm.weight",
        .lin = {"blk.{}.attn_q.weight", "blk.{}.attn_k.weight", "blk.{}.attn_v.weight", "blk.{}.attn_output.weight",
                "blk.{}.ffn_gate.weight", "blk.{}.ffn_up.weight", "blk.{}.ffn_down.weight"}}};
+  // Phi-3/3.5/4-mini: Llama's layers with q;k;v and gate;up each fused into one
+  // tensor (llama.cpp keeps them fused too, gate;up under the name ffn_up).
+  static const Architecture phi3{
+      Family::phi3,
+      {.tok_embd = "model.embed_tokens.weight", .final_norm = "model.norm.weight", .head = "lm_head.weight",
+       .attn_norm = "model.layers.{}.input_layernorm.weight",
+       .ffn_norm = "model.layers.{}.post_attention_layernorm.weight",
+       .lin = {"", "", "", "model.layers.{}.self_attn.o_proj.weight", "", "", "model.layers.{}.mlp.down_proj.weight"},
+       .fused_qkv = "model.layers.{}.self_attn.qkv_proj.weight",
+       .fused_gate_up = "model.layers.{}.mlp.gate_up_proj.weight"},
+      {.tok_embd = "token_embd.weight", .final_norm = "output_norm.weight", .head = "output.weight",
+       .attn_norm = "blk.{}.attn_norm.weight", .ffn_norm = "blk.{}.ffn_norm.weight",
+       .lin = {"blk.{}.attn_q.weight", "blk.{}.attn_k.weight", "blk.{}.attn_v.weight", "blk.{}.attn_output.weight",
+               "", "", "blk.{}.ffn_down.weight"},
+       .fused_qkv = "blk.{}.attn_qkv.weight", .fused_gate_up = "blk.{}.ffn_up.weight"}};
   switch (f) {
     case Family::llama: return llama;
     case Family::gemma: return gemma;
+    case Family::phi3: return phi3;
     case Family::opt: return opt;
     case Family::bloom: return bloom;
   }
@@ -102,6 +120,17 @@ float float_or(const json& j, const char* key, double fallback, const std::strin
   return float(json_float_or(j, key, fallback, where));
 }
 
+// A list of numbers (LongRoPE's factors).
+std::vector<float> float_list(const json& j, const char* key, const std::string& where) {
+  GPTQT_CHECK(j.contains(key) && j[key].is_array(), "{}: {} is missing or not a list", where, key);
+  std::vector<float> out;
+  for (const json& x : j[key]) {
+    GPTQT_CHECK(x.is_number(), "{}: {} holds {}, not a number", where, key, x.dump());
+    out.push_back(x.get<float>());
+  }
+  return out;
+}
+
 // RoPE base and scaling. transformers 4 writes rope_theta and rope_scaling at the
 // top level; transformers 5 one rope_parameters object holding rope_type,
 // rope_theta and the scaling's parameters. Defaults and the YaRN attention
@@ -116,6 +145,11 @@ void read_rope(const json& j, ModelConfig& c, const std::string& where) {
     c.rope_theta = float_or(j, "rope_theta", 10000, where);
     if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) params = &j["rope_scaling"];
   }
+  // Partial rotary (Phi-4-mini): RoPE on the first int(head_dim * factor) dimensions.
+  const double partial = json_float_or(params && params->is_object() ? *params : j, "partial_rotary_factor",
+                                       json_float_or(j, "partial_rotary_factor", 1, where), where);
+  GPTQT_CHECK(partial > 0 && partial <= 1, "{}: partial_rotary_factor {} is not in (0, 1]", where, partial);
+  if (partial < 1) c.rotary_dim = int(c.head_dim * partial);
   if (!params) return;
   const std::string w = where + " (RoPE scaling)";
   GPTQT_CHECK(params->is_object(), "{}: not an object", w);
@@ -142,8 +176,24 @@ void read_rope(const json& j, ModelConfig& c, const std::string& where) {
     const double m = json_float_or(*params, "mscale", 0, w), m_all = json_float_or(*params, "mscale_all_dim", 0, w);
     const double derived = m != 0 && m_all != 0 ? mscale(r.factor, m) / mscale(r.factor, m_all) : mscale(r.factor, 1);
     r.attn_factor = float(json_float_or(*params, "attention_factor", derived, w));
+  } else if (type == "dynamic") {
+    r.type = RopeScalingType::dynamic;
+    r.factor = float(json_float_or(*params, "factor", 0, w));
+  } else if (type == "longrope" || type == "su") {
+    r.type = RopeScalingType::longrope;
+    // Phi-3 keeps the trained length at the top level, and transformers prefers it there.
+    r.original_ctx = int(json_int_or(j, "original_max_position_embeddings",
+                                     json_int_or(*params, "original_max_position_embeddings", c.max_ctx, 1, kIntMax, w),
+                                     1, kIntMax, w));
+    r.short_factor = float_list(*params, "short_factor", w);
+    r.long_factor = float_list(*params, "long_factor", w);
+    const double factor = json_float_or(*params, "factor", double(c.max_ctx) / r.original_ctx, w);
+    r.factor = float(std::max(factor, 1.0));  // only the attention factor uses it
+    const double derived = factor <= 1 ? 1.0 : std::sqrt(1 + std::log(factor) / std::log(double(r.original_ctx)));
+    r.attn_factor = float(json_float_or(*params, "attention_factor", derived, w));
   } else {
-    fail("{}: rope type \"{}\" is not supported (supported: default, linear, llama3, yarn)", w, type);
+    fail("{}: rope type \"{}\" is not supported (supported: default, linear, llama3, yarn, dynamic, longrope)", w,
+         type);
   }
 }
 
@@ -321,6 +371,21 @@ ModelConfig gemma_from_json(const json& j, const std::string& where, bool gemma3
   return c;
 }
 
+// For the refusal of a model we do not run: what it has that a dense decoder does not.
+std::string what_it_is(const json& j) {
+  for (const char* key : {"num_local_experts", "num_experts", "n_routed_experts"})
+    if (j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() > 1)
+      return fmt::format(", a Mixture-of-Experts model ({} {}: gptqt runs dense decoders only)", key,
+                         j[key].get<int64_t>());
+  if (j.contains("layer_types") && j["layer_types"].is_array())
+    for (const json& t : j["layer_types"])
+      if (t.is_string() && t != "full_attention" && t != "sliding_attention")
+        return fmt::format(", a hybrid model (layer type {}: gptqt runs softmax-attention layers only)", t.dump());
+  if (j.contains("text_config") && j["text_config"].is_object())
+    return ", a multimodal model (its text model alone, e.g. model_type gemma3_text, is what gptqt runs)";
+  return "";
+}
+
 }  // namespace
 
 ModelConfig config_from_hf_json(const std::string& text, const std::string& where) {
@@ -337,6 +402,9 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
   } else if (type == "qwen3") {
     c = llama_from_json(j, where);
     c.qk_norm = true;
+  } else if (type == "phi3") {
+    c = llama_from_json(j, where);
+    c.family = Family::phi3;
   } else if (type == "gemma2" || type == "gemma3_text") {
     c = gemma_from_json(j, where, type == "gemma3_text");
   } else if (type == "opt") {
@@ -344,8 +412,8 @@ ModelConfig config_from_hf_json(const std::string& text, const std::string& wher
   } else if (type == "bloom") {
     c = bloom_from_json(j, where);
   } else {
-    fail("{}: unknown model_type \"{}\" (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, opt, bloom)",
-         where, type);
+    fail("{}: model_type \"{}\"{} is not supported (supported: llama, mistral, qwen2, qwen3, gemma2, gemma3_text, "
+         "phi3, opt, bloom)", where, type, what_it_is(j));
   }
   c.arch = type;
   if (c.embed_dim == 0) c.embed_dim = c.hidden;
@@ -381,14 +449,43 @@ void gemma_from_gguf(const GgufFile& f, const std::string& arch, ModelConfig& c)
   if (gemma3) c.rope_theta_local = 10000.f;
 }
 
+// Phi-3/4 from GGUF: NEOX RoPE (Hugging Face's order), LongRoPE as two factor
+// tensors with the attention factor and trained length as keys. The sliding window
+// the file states is applied, as transformers does (llama.cpp turns it off).
+void phi3_from_gguf(const GgufFile& f, ModelConfig& c) {
+  c.family = Family::phi3;
+  c.rope_style = RopeStyle::half;
+  if (f.has("phi3.attention.sliding_window"))
+    c.sliding_window = int(f.get_int("phi3.attention.sliding_window", 0, 1 << 24));
+  const bool has_long = f.find_tensor("rope_factors_long.weight") != nullptr;
+  const bool has_short = f.find_tensor("rope_factors_short.weight") != nullptr;
+  GPTQT_CHECK(has_long == has_short, "{}: LongRoPE needs both rope_factors_long and rope_factors_short", f.path());
+  if (!has_long) return;
+  RopeScaling& r = c.rope_scaling;
+  r.type = RopeScalingType::longrope;
+  r.original_ctx = int(f.get_int("phi3.rope.scaling.original_context_length", 1, 1 << 24));
+  const double factor = double(c.max_ctx) / r.original_ctx;
+  r.factor = float(std::max(factor, 1.0));
+  r.attn_factor = f.has("phi3.rope.scaling.attn_factor")
+                      ? float(f.get_float("phi3.rope.scaling.attn_factor"))
+                      : float(factor <= 1 ? 1 : std::sqrt(1 + std::log(factor) / std::log(double(r.original_ctx))));
+  GgufTensorSource src(f);
+  r.long_factor = src.load("rope_factors_long.weight").data;
+  r.short_factor = src.load("rope_factors_short.weight").data;
+}
+
 }  // namespace
 
 ModelConfig config_from_gguf(const GgufFile& f) {
   const std::string arch = f.get_string("general.architecture");
-  GPTQT_CHECK(arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3",
-              "{}: GGUF architecture \"{}\" is not supported (supported: llama, qwen2, qwen3, gemma2, gemma3)",
-              f.path(), arch);
   auto key = [&](const char* k) { return arch + "." + k; };
+  GPTQT_CHECK(!f.has(key("expert_count")) || f.get_int(key("expert_count"), 0, 1 << 20) <= 1,
+              "{}: GGUF architecture \"{}\" is a Mixture-of-Experts model ({} experts): gptqt runs dense decoders "
+              "only", f.path(), arch, f.has(key("expert_count")) ? f.get_int(key("expert_count"), 0, 1 << 20) : 0);
+  GPTQT_CHECK(arch == "llama" || arch == "qwen2" || arch == "qwen3" || arch == "gemma2" || arch == "gemma3" ||
+                  arch == "phi3",
+              "{}: GGUF architecture \"{}\" is not supported (supported: llama, qwen2, qwen3, gemma2, gemma3, phi3)",
+              f.path(), arch);
   ModelConfig c;
   c.family = Family::llama;
   c.arch = arch;
@@ -403,9 +500,8 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   GPTQT_CHECK(c.n_heads > 0 && (explicit_head || c.hidden % c.n_heads == 0),
               "{}: embedding length {} is not a multiple of {} heads", f.path(), c.hidden, c.n_heads);
   c.head_dim = explicit_head ? count("attention.key_length") : c.hidden / c.n_heads;
-  GPTQT_CHECK(!f.has(key("rope.dimension_count")) || count("rope.dimension_count") == c.head_dim,
-              "{}: RoPE over part of each head (rope.dimension_count {} of {}) is not supported yet", f.path(),
-              f.has(key("rope.dimension_count")) ? count("rope.dimension_count") : 0, c.head_dim);
+  if (f.has(key("rope.dimension_count")) && count("rope.dimension_count") != c.head_dim)
+    c.rotary_dim = count("rope.dimension_count");  // partial rotary; validate_config() judges it
   GPTQT_CHECK(!f.has(key("attention.value_length")) || count("attention.value_length") == c.head_dim,
               "{}: key and value heads of different sizes are not supported", f.path());
   c.max_ctx = count("context_length");
@@ -438,6 +534,7 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   c.qkv_bias = arch == "qwen2";
   c.qk_norm = arch == "qwen3";
   if (arch == "gemma2" || arch == "gemma3") gemma_from_gguf(f, arch, c);
+  if (arch == "phi3") phi3_from_gguf(f, c);
   validate_config(c, f.path());
   return c;
 }

@@ -20,7 +20,10 @@ struct TensorNames {
   std::string post_attn_norm, post_ffn_norm;  // Gemma
   std::string rope_freqs;      // GGUF's RoPE frequency divisors (Llama 3.x)
   std::string lin[kNumLinearRoles];
-  std::string fused_qkv;  // BLOOM: q, k, v interleaved per head in one tensor
+  // Fused projections, split on load; where a file lacks them, the roles' own names serve.
+  std::string fused_qkv;          // q, k, v in one tensor: rows stacked q;k;v (Phi-3), or per head (BLOOM)
+  bool fused_qkv_per_head = false;
+  std::string fused_gate_up;      // Phi-3: the gate's rows, then the up projection's
   float norm_offset = 0;  // added to every norm weight on load: Hugging Face Gemma stores w of (1 + w)
 };
 

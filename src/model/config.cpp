@@ -27,6 +27,9 @@ void validate_config(const ModelConfig& c, const std::string& where) {
   GPTQT_CHECK(c.q_dim() <= (1 << 17), "{}: {} heads of {} is too wide", where, c.n_heads, c.head_dim);
   GPTQT_CHECK(c.pos != PosKind::rope || c.head_dim % 2 == 0, "{}: rotary embedding needs an even head size, not {}",
               where, c.head_dim);
+  GPTQT_CHECK(c.rotary_dim >= 0 && c.rotary_dim <= c.head_dim && c.rotary_dim % 2 == 0,
+              "{}: the rotary dimensions {} must be an even number no larger than the head size {}", where,
+              c.rotary_dim, c.head_dim);
   GPTQT_CHECK(std::isfinite(c.norm_eps) && c.norm_eps > 0 && c.norm_eps <= 1,
               "{}: the norm epsilon {} is not a number in (0, 1]", where, c.norm_eps);
   GPTQT_CHECK(c.pos != PosKind::rope || (std::isfinite(c.rope_theta) && c.rope_theta > 1),
@@ -46,8 +49,15 @@ void validate_config(const ModelConfig& c, const std::string& where) {
     GPTQT_CHECK(std::isfinite(r.factor) && r.factor >= 1 && r.factor <= 1024,
                 "{}: the RoPE scaling factor {} is not a number in [1, 1024]", where, r.factor);
   }
-  if (r.type == RopeScalingType::llama3 || r.type == RopeScalingType::yarn)
+  if (r.type == RopeScalingType::llama3 || r.type == RopeScalingType::yarn || r.type == RopeScalingType::longrope)
     in("RoPE scaling original context", r.original_ctx, 1, 1 << 24);
+  if (r.type == RopeScalingType::longrope)
+    for (const auto* f : {&r.short_factor, &r.long_factor}) {
+      GPTQT_CHECK(f->size() == size_t(c.rope_dim() / 2), "{}: longrope needs {} factors of each kind (half the "
+                  "rotary dimensions), not {}", where, c.rope_dim() / 2, f->size());
+      for (float v : *f)
+        GPTQT_CHECK(std::isfinite(v) && v > 0 && v < 1e6, "{}: longrope factor {} is not a positive number", where, v);
+    }
   if (r.type == RopeScalingType::llama3)
     GPTQT_CHECK(std::isfinite(r.low_freq_factor) && std::isfinite(r.high_freq_factor) && r.low_freq_factor > 0 &&
                     r.high_freq_factor > r.low_freq_factor,

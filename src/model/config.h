@@ -5,7 +5,7 @@
 
 namespace gptqt {
 
-enum class Family { llama, opt, bloom, gemma };
+enum class Family { llama, opt, bloom, gemma, phi3 };
 enum class NormKind { rms, layer };
 enum class PosKind { rope, learned, alibi };
 enum class RopeStyle { half, interleaved };  // HF rotate_half vs GGUF's adjacent pairs
@@ -15,7 +15,9 @@ enum class ActKind { silu_gated, relu, gelu_tanh, gelu_tanh_gated };  // gated: 
 // GGUF's rope.scaling.* keys; model/rope.cpp turns it into inverse frequencies.
 // `factors`: per-frequency divisors given as a tensor (GGUF's rope_freqs.weight,
 // which llama.cpp's converter writes for Llama 3.x instead of the parameters).
-enum class RopeScalingType { none, linear, llama3, yarn, factors };
+// `dynamic` (NTK) and `longrope` (Phi-3) depend on the length of the sequence a
+// forward call runs over, as transformers computes them (rope_for_length()).
+enum class RopeScalingType { none, linear, llama3, yarn, factors, dynamic, longrope };
 struct RopeScaling {
   RopeScalingType type = RopeScalingType::none;
   float factor = 1.f;
@@ -23,7 +25,11 @@ struct RopeScaling {
   int original_ctx = 0;                                 // llama3, yarn: the context trained without scaling
   float beta_fast = 32.f, beta_slow = 1.f;              // yarn: the ramp between the two regimes
   bool truncate = true;                                 // yarn: round the ramp's ends to whole dimensions
-  float attn_factor = 1.f;                              // yarn: multiplies cos and sin
+  float attn_factor = 1.f;                              // yarn, longrope: multiplies cos and sin
+  // longrope: per-frequency divisors for sequences up to original_ctx, and beyond it
+  std::vector<float> short_factor, long_factor;
+
+  bool depends_on_length() const { return type == RopeScalingType::dynamic || type == RopeScalingType::longrope; }
 };
 
 struct ModelConfig {
@@ -37,6 +43,7 @@ struct ModelConfig {
   RopeStyle rope_style = RopeStyle::half;
   float rope_theta = 10000.f;
   RopeScaling rope_scaling;
+  int rotary_dim = 0;         // Phi-3/4: RoPE on the first rotary_dim dimensions of each head (0: all)
   ActKind act = ActKind::silu_gated;
   bool bias = false;          // linears carry biases (OPT, BLOOM)
   bool post_ln = false;       // OPT-350M: LayerNorm after each residual add
@@ -57,6 +64,7 @@ struct ModelConfig {
   float final_softcap = 0.f;         // Gemma 2: the same on the logits
 
   int q_dim() const { return n_heads * head_dim; }
+  int rope_dim() const { return rotary_dim > 0 ? rotary_dim : head_dim; }
   bool is_sliding(int layer) const {
     return sliding_window > 0 && (sliding_layers.empty() || sliding_layers[size_t(layer)]);
   }

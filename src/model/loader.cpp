@@ -124,6 +124,20 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
   }
 }
 
+// Phi-3's fused projections: consecutive row blocks of one tensor, one per role.
+void split_stacked(const Reader& rd, const std::string& name, int cols,
+                   std::initializer_list<std::pair<LinearRole, int>> parts, BlockWeights& b) {
+  int rows = 0;
+  for (const auto& [role, n] : parts) rows += n;
+  const std::vector<float> w = rd.get(name, {rows, cols});
+  size_t row0 = 0;
+  for (const auto& [role, n] : parts) {
+    std::vector<float> part(w.begin() + std::ptrdiff_t(row0 * cols), w.begin() + std::ptrdiff_t((row0 + n) * cols));
+    b[role].op = std::make_unique<DenseLinear>(n, cols, std::move(part));
+    row0 += size_t(n);
+  }
+}
+
 ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c,
                           const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
   Reader rd(src, nm.norm_offset, packed, kernel);
@@ -152,12 +166,23 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
       b.q_norm = rd.norm(block_name(nm.q_norm, i), c.head_dim, false);
       b.k_norm = rd.norm(block_name(nm.k_norm, i), c.head_dim, false);
     }
-    if (!nm.fused_qkv.empty()) split_fused_qkv(rd, block_name(nm.fused_qkv, i), c, b);
+    const std::string qkv = block_name(nm.fused_qkv, i), gate_up = block_name(nm.fused_gate_up, i);
+    if (nm.fused_qkv_per_head)
+      split_fused_qkv(rd, qkv, c, b);
+    else if (rd.has(qkv))
+      split_stacked(rd, qkv, H, {{LinearRole::q, c.q_dim()}, {LinearRole::k, c.kv_dim()}, {LinearRole::v, c.kv_dim()}},
+                    b);
+    if (rd.has(gate_up)) split_stacked(rd, gate_up, H, {{LinearRole::gate, c.ffn}, {LinearRole::up, c.ffn}}, b);
     for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (nm.lin[r].empty()) continue;
+      if (nm.lin[r].empty() || b.lin[r].op) continue;  // absent in this family, or split from a fused tensor
       const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
       b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], bias);
     }
+    const bool gated = c.act == ActKind::silu_gated || c.act == ActKind::gelu_tanh_gated;
+    // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
+    for (int r = 0; r < kNumLinearRoles; ++r)
+      GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !gated), "{}: missing tensor {} (block {}'s {})",
+                  src.describe(), r <= int(LinearRole::v) ? qkv : gate_up, i, linear_role_name(LinearRole(r)));
     w.blocks.push_back(std::move(b));
   }
   if (c.final_norm) w.final_norm = rd.norm(nm.final_norm, H, ln_bias);
@@ -171,7 +196,7 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
   }
   if (c.rope_scaling.type == RopeScalingType::factors) {
     GPTQT_CHECK(!nm.rope_freqs.empty(), "{}: RoPE frequency factors need a rope_freqs tensor", src.describe());
-    w.rope_freqs = rd.get(nm.rope_freqs, {c.head_dim / 2});
+    w.rope_freqs = rd.get(nm.rope_freqs, {c.rope_dim() / 2});
   }
   if (c.pos == PosKind::rope) w.rope_inv_freq = rope_inv_freq(c, w.rope_freqs);
   if (c.pos == PosKind::rope && c.rope_theta_local > 0) {

@@ -82,7 +82,11 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   const bool sliding = cfg.is_sliding(i);
   if (cfg.pos == PosKind::rope) {
     const bool local = sliding && !w.rope_inv_freq_local.empty();  // Gemma 3: its own base, no scaling
-    const std::vector<double>& f = local ? w.rope_inv_freq_local : w.rope_inv_freq;
+    // Dynamic NTK and LongRoPE: frequencies for this call's length (a few dozen pow()s).
+    const std::vector<double> by_length = !local && cfg.rope_scaling.depends_on_length()
+                                              ? rope_inv_freq(cfg, w.rope_freqs, pos0 + T)
+                                              : std::vector<double>();
+    const std::vector<double>& f = local ? w.rope_inv_freq_local : by_length.empty() ? w.rope_inv_freq : by_length;
     const float af = local ? 1.f : cfg.rope_scaling.attn_factor;
     apply_rope(cfg.rope_style, f, af, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
     apply_rope(cfg.rope_style, f, af, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);

@@ -50,23 +50,34 @@ std::vector<double> yarn(const std::vector<double>& f, const RopeScaling& r, dou
 
 }  // namespace
 
-std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors) {
-  const int half = c.head_dim / 2;
-  std::vector<double> f(static_cast<size_t>(half));
-  for (int i = 0; i < half; ++i) f[size_t(i)] = std::pow(double(c.rope_theta), -2.0 * i / c.head_dim);
+std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors, int seq_len) {
+  const int dim = c.rope_dim(), half = dim / 2;
   const RopeScaling& r = c.rope_scaling;
+  double theta = c.rope_theta;
+  if (r.type == RopeScalingType::dynamic && seq_len > c.max_ctx)  // NTK: a larger base past the trained context
+    theta *= std::pow(r.factor * seq_len / c.max_ctx - (r.factor - 1), double(dim) / (dim - 2));
+  std::vector<double> f(static_cast<size_t>(half));
+  for (int i = 0; i < half; ++i) f[size_t(i)] = std::pow(theta, -2.0 * i / dim);
   switch (r.type) {
-    case RopeScalingType::none: break;
+    case RopeScalingType::none:
+    case RopeScalingType::dynamic: break;
     case RopeScalingType::linear:
       for (double& x : f) x /= r.factor;
       break;
     case RopeScalingType::llama3:
       for (double& x : f) x = llama3(x, r);
       break;
-    case RopeScalingType::yarn: f = yarn(f, r, c.rope_theta, c.head_dim); break;
+    case RopeScalingType::yarn: f = yarn(f, r, c.rope_theta, dim); break;
+    case RopeScalingType::longrope: {
+      const std::vector<float>& ext = seq_len > r.original_ctx ? r.long_factor : r.short_factor;
+      GPTQT_CHECK(ext.size() == size_t(half), "longrope has {} factors, {} rotary dimensions need {}", ext.size(),
+                  dim, half);
+      for (int i = 0; i < half; ++i) f[size_t(i)] /= ext[size_t(i)];
+      break;
+    }
     case RopeScalingType::factors:
-      GPTQT_CHECK(factors.size() == size_t(half), "rope_freqs has {} factors, the head size {} needs {}",
-                  factors.size(), c.head_dim, half);
+      GPTQT_CHECK(factors.size() == size_t(half), "rope_freqs has {} factors, {} rotary dimensions need {}",
+                  factors.size(), dim, half);
       for (int i = 0; i < half; ++i) {
         GPTQT_CHECK(std::isfinite(factors[size_t(i)]) && factors[size_t(i)] > 0,
                     "rope_freqs factor {} is {}, not a positive number", i, factors[size_t(i)]);
@@ -79,7 +90,8 @@ std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>
 
 void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
                 int n_heads, int head_dim, int pos0) {
-  const int half = head_dim / 2;
+  const int half = int(inv_freq.size());
+  GPTQT_CHECK(2 * half <= head_dim, "internal: {} RoPE frequencies for heads of {}", half, head_dim);
 #pragma omp parallel for schedule(static) if (size_t(T) * n_heads * head_dim > kParallelElements)
   for (int t = 0; t < T; ++t) {
     for (int i = 0; i < half; ++i) {

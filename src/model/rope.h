@@ -8,14 +8,17 @@
 
 namespace gptqt {
 
-// inv_freq[i] for i < head_dim/2: theta^(-2i/head_dim), rescaled as the config
-// says; `factors` (GGUF's rope_freqs.weight, head_dim/2 divisors) is used when
-// the scaling type is `factors`. Formulas as transformers' modeling_rope_utils.
-std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors);
+// inv_freq[i] for i < d/2, d = c.rope_dim(): theta^(-2i/d), rescaled as the config
+// says; `factors` (GGUF's rope_freqs.weight, d/2 divisors) is used when the
+// scaling type is `factors`. seq_len (max position + 1 of the forward call) picks
+// LongRoPE's short or long factors and sets dynamic NTK's base; 0 means a sequence
+// within the trained context. Formulas as transformers' modeling_rope_utils.
+std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors, int seq_len = 0);
 
-// In place on T rows of n_heads heads of head_dim, positions pos0..pos0+T-1:
-// pairs (i, i + d/2) for RopeStyle::half, (2i, 2i+1) for interleaved, rotated by
-// pos * inv_freq[i], the result scaled by attn_factor (YaRN; 1 otherwise).
+// In place on T rows of n_heads heads of head_dim, positions pos0..pos0+T-1: the
+// first 2 * inv_freq.size() dimensions of each head (all of it but for partial
+// rotary), pairs (i, i + d/2) for RopeStyle::half, (2i, 2i+1) for interleaved,
+// rotated by pos * inv_freq[i], the result scaled by attn_factor (YaRN, LongRoPE).
 void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
                 int n_heads, int head_dim, int pos0);
 

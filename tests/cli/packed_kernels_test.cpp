@@ -118,7 +118,8 @@ TEST(PackedKernels, SmolLM2AgreesWithFp32) {
 // gives the logits of the quantized model that the pipeline left in memory.
 TEST(PackedKernels, NewArchitecturesRoundTrip) {
   for (const char* name : {"tiny-qwen2", "tiny-qwen3", "tiny-mistral", "tiny-llama3-rope", "tiny-llama-yarn",
-                           "tiny-llama-linear", "tiny-gemma2", "tiny-gemma3"}) {
+                           "tiny-llama-linear", "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-phi3-mini",
+                           "tiny-llama-dynamic"}) {
     const std::string source = fixtures_dir() + "/models/" + name;
     Model m = load_model(source);
     quant::PipelineOptions opt;
@@ -137,6 +138,10 @@ TEST(PackedKernels, NewArchitecturesRoundTrip) {
     EXPECT_EQ(packed.cfg.sliding_layers, m.cfg.sliding_layers) << name;
     EXPECT_EQ(packed.cfg.post_norms, m.cfg.post_norms) << name;
     EXPECT_EQ(packed.cfg.final_softcap, m.cfg.final_softcap) << name;
+    EXPECT_EQ(packed.cfg.family, m.cfg.family) << name;
+    EXPECT_EQ(packed.cfg.rotary_dim, m.cfg.rotary_dim) << name;
+    EXPECT_EQ(packed.cfg.rope_scaling.long_factor, m.cfg.rope_scaling.long_factor) << name;
+    EXPECT_EQ(packed.cfg.rope_scaling.short_factor, m.cfg.rope_scaling.short_factor) << name;
     std::vector<int32_t> tokens(40);
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
     EXPECT_LT(relative_error(m.forward(tokens), packed.forward(tokens)), 1e-5) << name;

@@ -49,7 +49,8 @@ INSTANTIATE_TEST_SUITE_P(Families, TinyCheckpoint,
                          testing::Values("tiny-llama", "tiny-llama-tied", "tiny-opt", "tiny-opt-350m-style",
                                          "tiny-bloom", "tiny-bloom-6h", "tiny-qwen2", "tiny-qwen3", "tiny-mistral",
                                          "tiny-llama3-rope", "tiny-llama-yarn", "tiny-llama-linear",
-                                         "tiny-llama-rope-old-schema", "tiny-gemma2", "tiny-gemma3"),
+                                         "tiny-llama-rope-old-schema", "tiny-gemma2", "tiny-gemma3", "tiny-phi3",
+                                         "tiny-phi3-old-schema", "tiny-phi3-mini", "tiny-llama-dynamic"),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s)
@@ -143,8 +144,10 @@ TEST(ModelLoad, BadConfigsGiveErrors) {
     return "accepted";
   };
   json rope = cfg;
-  rope["rope_scaling"] = {{"rope_type", "dynamic"}, {"factor", 2.0}};
-  EXPECT_NE(error(rope).find("rope type \"dynamic\" is not supported"), std::string::npos);
+  rope["rope_scaling"] = {{"rope_type", "mrope"}, {"factor", 2.0}};
+  EXPECT_NE(error(rope).find("rope type \"mrope\" is not supported"), std::string::npos);
+  rope["rope_scaling"] = {{"rope_type", "dynamic"}};
+  EXPECT_NE(error(rope).find("scaling factor 0"), std::string::npos);
   rope["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0}, {"high_freq_factor", 4.0}};
   EXPECT_NE(error(rope).find("original_max_position_embeddings"), std::string::npos);
   rope["rope_scaling"]["original_max_position_embeddings"] = "8192";
@@ -165,6 +168,68 @@ TEST(ModelLoad, BadConfigsGiveErrors) {
   json layers = cfg;
   layers["layer_types"] = {"sliding_attention", "full_attention"};
   EXPECT_NE(error(layers).find("per-layer attention type"), std::string::npos);
+  // Architectures we do not run say what they are.
+  json moe = cfg;
+  moe["model_type"] = "qwen3_moe";
+  moe["num_experts"] = 128;
+  EXPECT_NE(error(moe).find("Mixture-of-Experts model (num_experts 128"), std::string::npos);
+  json hybrid = cfg;
+  hybrid["model_type"] = "qwen3_next";
+  hybrid["layer_types"] = {"linear_attention", "full_attention"};
+  EXPECT_NE(error(hybrid).find("hybrid model (layer type \"linear_attention\""), std::string::npos);
+  json phi3 = cfg;  // Llama's separate q/k/v tensors where Phi-3's fused ones belong
+  phi3["model_type"] = "phi3";
+  EXPECT_NE(error(phi3).find("missing tensor model.layers.0.self_attn.qkv_proj.weight (block 0's q)"),
+            std::string::npos);
+  json multimodal = cfg;
+  multimodal["model_type"] = "gemma3";
+  multimodal["text_config"] = json::object();
+  EXPECT_NE(error(multimodal).find("gemma3_text"), std::string::npos);
+}
+
+// Phi-3's fields (LongRoPE, partial rotary, fused tensors): each missing, mistyped or
+// inconsistent one is named.
+TEST(ModelLoad, BadPhi3ConfigsGiveErrors) {
+  const std::string dir = temp_dir();
+  std::filesystem::copy(fixtures_dir() + "/models/tiny-phi3-old-schema", dir, std::filesystem::copy_options::recursive);
+  const json cfg = read_json(fixtures_dir() + "/models/tiny-phi3-old-schema/config.json");
+  auto error = [&](const json& c) -> std::string {
+    std::ofstream(dir + "/config.json") << c.dump();
+    try {
+      load_model(dir);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(error(cfg), "accepted");
+  json c = cfg;
+  c["rope_scaling"].erase("long_factor");
+  EXPECT_NE(error(c).find("long_factor is missing or not a list"), std::string::npos);
+  c = cfg;
+  c["rope_scaling"]["short_factor"][2] = "1.2";
+  EXPECT_NE(error(c).find("short_factor holds \"1.2\", not a number"), std::string::npos);
+  c = cfg;
+  c["rope_scaling"]["short_factor"].erase(0);
+  EXPECT_NE(error(c).find("longrope needs 6 factors of each kind"), std::string::npos);
+  c = cfg;
+  c["rope_scaling"]["long_factor"][0] = -1.0;
+  EXPECT_NE(error(c).find("longrope factor -1 is not a positive number"), std::string::npos);
+  c = cfg;
+  c["partial_rotary_factor"] = 1.5;
+  EXPECT_NE(error(c).find("partial_rotary_factor 1.5 is not in (0, 1]"), std::string::npos);
+  c = cfg;
+  c["partial_rotary_factor"] = "0.75";
+  EXPECT_NE(error(c).find("\"partial_rotary_factor\" must be a number"), std::string::npos);
+  c = cfg;
+  c["original_max_position_embeddings"] = 1.5;
+  EXPECT_NE(error(c).find("original_max_position_embeddings"), std::string::npos);
+  c = cfg;
+  c["rope_scaling"]["attention_factor"] = "big";
+  EXPECT_NE(error(c).find("\"attention_factor\" must be a number"), std::string::npos);
+  c = cfg;
+  c["intermediate_size"] = 64;  // the fused gate_up tensor no longer matches
+  EXPECT_NE(error(c).find("gate_up_proj.weight has shape 192x64, the config implies 128x64"), std::string::npos);
 }
 
 // Gemma's own fields: each missing, mistyped or inconsistent one is named.
