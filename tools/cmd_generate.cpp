@@ -15,7 +15,7 @@ namespace {
 
 struct GenerateArgs {
   std::string kernel = "lut", head = "int8";
-  std::string model, prompt = "Once upon a time", chat, system;
+  std::string model, prompt = "Once upon a time", chat, system, chat_template;
   int n = 128, threads = 0;
   SamplerOptions sampler;
   bool ignore_eos = false;
@@ -29,14 +29,16 @@ void run_generate(const GenerateArgs& a) {
   if (!a.ignore_eos && tok.eos_id() >= 0) stop.push_back(tok.eos_id());
   std::string text = a.prompt;
   if (!a.chat.empty()) {  // the message in the model's own chat template; stop at the end of the turn
-    const ChatTemplate t = parse_chat_template(load_chat_template(a.model), a.model);
-    text = format_chat(t, a.chat, a.system);
+    const ChatTemplate t = a.chat_template.empty() ? parse_chat_template(load_chat_template(a.model), a.model)
+                                                   : builtin_chat_template(a.chat_template);
+    text = format_chat(t, a.chat, a.system, chat_date_today());
     const int32_t end = tok.find_token(t.end_of_turn);
     GPTQT_CHECK(end >= 0, "{}: the chat template ends turns with {}, which is not in the vocabulary", a.model,
                 t.end_of_turn);
     if (!a.ignore_eos) stop.push_back(end);
   }
-  const std::vector<int32_t> prompt = tok.encode(text);
+  // A chat prompt writes the template's control tokens (<start_of_turn>) as text.
+  const std::vector<int32_t> prompt = tok.encode(text, true, !a.chat.empty());
   Sampler sampler(a.sampler);
   if (a.chat.empty()) std::fputs(a.prompt.c_str(), stdout);  // a chat shows only the reply
   std::fflush(stdout);
@@ -66,6 +68,8 @@ void register_generate(CLI::App& app) {
                   "of the assistant's turn")
       ->excludes("--prompt");
   cmd->add_option("--system", a->system, "with --chat: the system message (default: the template's own, if any)");
+  cmd->add_option("--chat-template", a->chat_template, "with --chat: this family's template instead of the model's "
+                  "own (chatml, llama3, gemma, mistral, phi3, phi4), for files that carry none");
   cmd->add_option("-n", a->n, "tokens to generate")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cmd->add_option("--temp", a->sampler.temperature, "temperature (0 = greedy)")
       ->check(CLI::Range(0.0, 100.0))

@@ -12,14 +12,14 @@ namespace {
 
 struct TokenizeArgs {
   std::string model, prompt, file;
-  bool no_bos = false, count = false, pieces = false;
+  bool no_bos = false, count = false, pieces = false, no_parse_special = false;
 };
 
 void run_tokenize(const TokenizeArgs& a) {
   Tokenizer tok = load_model_tokenizer(a.model);
   if (a.no_bos && tok.add_bos()) tok.set_add_bos(false);
   const std::string text = a.file.empty() ? a.prompt : read_text_file(a.file);
-  const std::vector<int32_t> ids = tok.encode(text);
+  const std::vector<int32_t> ids = tok.encode(text, true, !a.no_parse_special);
   if (a.count) {
     fmt::print("{}\n", ids.size());
   } else if (a.pieces) {  // one token a line: id and the token as stored in the vocabulary
@@ -38,6 +38,8 @@ void register_tokenize(CLI::App& app) {
   auto* prompt = cmd->add_option("--prompt,-p", a->prompt, "the text");
   cmd->add_option("--file,-f", a->file, "read the text from this file")->excludes(prompt);
   cmd->add_flag("--no-bos", a->no_bos, "do not start with BOS even where the model asks for it");
+  cmd->add_flag("--no-parse-special", a->no_parse_special, "control tokens written in the text (<start_of_turn>) stay "
+                "text, as `gptqt eval` reads a text (by default they are tokens, as in llama-tokenize and chat prompts)");
   auto* count = cmd->add_flag("--count", a->count, "print only the number of tokens");
   cmd->add_flag("--pieces", a->pieces, "one token a line, with its text in the vocabulary")->excludes(count);
   cmd->callback([a] { run_tokenize(*a); });

@@ -22,11 +22,11 @@ std::string load_chat_template(const std::string& model_path) {
   const std::string gguf = is_packed_model(model_path) ? model_path + "/tokenizer.gguf" : model_path;
   if (fs::is_regular_file(gguf)) {
     const GgufFile f(gguf);
-    GPTQT_CHECK(f.has("tokenizer.chat_template"), "{}: no tokenizer.chat_template", gguf);
+    GPTQT_CHECK(f.has("tokenizer.chat_template"), "{}: no tokenizer.chat_template (--chat-template NAME names one)", gguf);
     return f.get_string("tokenizer.chat_template");
   }
   const std::string config = model_path + "/tokenizer_config.json";
-  GPTQT_CHECK(fs::exists(config), "{}: no chat template (no tokenizer_config.json)", model_path);
+  GPTQT_CHECK(fs::exists(config), "{}: no chat template (no tokenizer_config.json; --chat-template NAME names one)", model_path);
   const nlohmann::json j = read_json_file(config);
   GPTQT_CHECK(j.is_object() && j.contains("chat_template"), "{}: no \"chat_template\"", config);
   const nlohmann::json& t = j["chat_template"];

@@ -93,7 +93,7 @@ void ByteLevelBpe::encode_word(std::string_view word, std::vector<int32_t>& out)
   }
 }
 
-void ByteLevelBpe::encode(std::string_view text, std::vector<int32_t>& out) const {
+void ByteLevelBpe::encode(std::string_view text, std::vector<int32_t>& out, bool /*control_tokens*/) const {
   std::vector<TextFragment> fragments;
   specials_.split(text, fragments);
   // Words repeat a lot in running text: each distinct word is merged once per call.

@@ -29,7 +29,8 @@ class ByteLevelBpe final : public TokenizerModel {
                ByteLevelBpeOptions options);
 
   TokenizerKind kind() const override { return TokenizerKind::ByteLevelBpe; }
-  void encode(std::string_view text, std::vector<int32_t>& out) const override;
+  // Special tokens in the text are always matched (Hugging Face's behaviour).
+  void encode(std::string_view text, std::vector<int32_t>& out, bool control_tokens) const override;
   std::string piece(int32_t id) const override;
   std::string decode(std::span<const int32_t> ids) const override;
 

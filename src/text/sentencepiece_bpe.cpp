@@ -65,6 +65,10 @@ SentencePieceBpe::SentencePieceBpe(Vocab vocab, SentencePieceOptions options, in
     // whitespace-run pieces are stored as "  ", "   ", ... and match runs of spaces.
     if (vocab_.type(id) == TokenType::UserDefined) user_defined.emplace_back(space_symbols(vocab_.text(id)), id);
   user_defined_ = SpecialTokenSplitter(std::move(user_defined));
+  std::vector<std::pair<std::string, int32_t>> control;
+  for (int32_t id = 0; id < vocab_.size(); ++id)
+    if (vocab_.type(id) == TokenType::Control && !vocab_.text(id).empty()) control.emplace_back(vocab_.text(id), id);
+  control_ = SpecialTokenSplitter(std::move(control));
   // No merge can join a character to a following "▁" unless some piece holds
   // such a pair; vocabularies trained with split_by_whitespace (Llama's) hold none.
   word_splits_ = true;
@@ -168,7 +172,21 @@ void SentencePieceBpe::merge_segment(std::string_view seg, std::vector<int32_t>&
   for (int i = sym.empty() ? -1 : 0; i >= 0; i = sym[i].next) emit(emit, text_of(i));
 }
 
-void SentencePieceBpe::encode(std::string_view text, std::vector<int32_t>& out) const {
+// Control tokens are cut from the raw text first and each run between them is
+// normalized on its own (its own dummy prefix), as llama.cpp tokenizes prompts.
+void SentencePieceBpe::encode(std::string_view text, std::vector<int32_t>& out, bool control_tokens) const {
+  if (!control_tokens || control_.empty()) return encode_text(text, out);
+  std::vector<TextFragment> parts;
+  control_.split(text, parts);
+  for (const TextFragment& p : parts) {
+    if (p.token >= 0)
+      out.push_back(p.token);
+    else
+      encode_text(p.text, out);
+  }
+}
+
+void SentencePieceBpe::encode_text(std::string_view text, std::vector<int32_t>& out) const {
   const std::string norm = normalize(text);
   std::vector<TextFragment> fragments;
   if (user_defined_.empty()) {

@@ -24,11 +24,12 @@ class SentencePieceBpe final : public TokenizerModel {
   SentencePieceBpe(Vocab vocab, SentencePieceOptions options, int32_t unk_id);
 
   TokenizerKind kind() const override { return TokenizerKind::SentencePieceBpe; }
-  void encode(std::string_view text, std::vector<int32_t>& out) const override;
+  void encode(std::string_view text, std::vector<int32_t>& out, bool control_tokens) const override;
   std::string piece(int32_t id) const override;
   std::string decode(std::span<const int32_t> ids) const override;
 
  private:
+  void encode_text(std::string_view text, std::vector<int32_t>& out) const;  // no control tokens
   std::string normalize(std::string_view text) const;
   int32_t mergeable_id(std::string_view piece) const;  // -1 unless a normal, user-defined or unused piece
   void emit_unknown(std::string_view piece, std::vector<int32_t>& out) const;
@@ -40,6 +41,7 @@ class SentencePieceBpe final : public TokenizerModel {
   std::array<int32_t, 256> byte_ids_{};  // the <0xXX> pieces
   bool byte_fallback_ = false;
   SpecialTokenSplitter user_defined_;  // user-defined pieces are matched whole, never merged
+  SpecialTokenSplitter control_;       // control tokens, matched in the raw text when asked
   // True when no piece has a "▁" after another character: then merges never
   // cross the start of a "▁word", and text can be merged word by word (and cached).
   bool word_splits_ = false;

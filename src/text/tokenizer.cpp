@@ -25,10 +25,10 @@ Tokenizer::Tokenizer(std::shared_ptr<const TokenizerModel> model, SpecialTokenId
   GPTQT_CHECK(!special_.add_eos || special_.eos >= 0, "the tokenizer adds EOS but has no EOS token");
 }
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special) const {
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special, bool control_tokens) const {
   std::vector<int32_t> ids;
   if (add_special && special_.add_bos) ids.push_back(special_.bos);
-  model_->encode(text, ids);
+  model_->encode(text, ids, control_tokens);
   if (add_special && special_.add_eos) ids.push_back(special_.eos);
   return ids;
 }

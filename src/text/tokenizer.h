@@ -28,8 +28,9 @@ class Tokenizer {
   // Token ids of `text`; with add_special, BOS/EOS as the model asks (add_bos()/add_eos()).
   // Byte-level BPE models match their special tokens (<|endoftext|>, ...) written
   // in the text, as Hugging Face tokenizers do; SentencePiece models only their
-  // user-defined pieces, as the sentencepiece library does.
-  std::vector<int32_t> encode(std::string_view text, bool add_special = true) const;
+  // user-defined pieces, as the sentencepiece library does, unless control_tokens
+  // (chat prompts, which write <start_of_turn> and the like as text).
+  std::vector<int32_t> encode(std::string_view text, bool add_special = true, bool control_tokens = false) const;
   // Text of `ids`; throws Error on an id outside the vocabulary. SentencePiece
   // models render control tokens (BOS/EOS) as nothing; byte-level models render
   // special tokens as their text (Hugging Face's decode without skip_special_tokens).

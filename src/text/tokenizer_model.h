@@ -23,8 +23,10 @@ class TokenizerModel {
   virtual ~TokenizerModel() = default;
 
   virtual TokenizerKind kind() const = 0;
-  // Appends the ids of `text` to `out`, without BOS/EOS.
-  virtual void encode(std::string_view text, std::vector<int32_t>& out) const = 0;
+  // Appends the ids of `text` to `out`, without BOS/EOS. control_tokens: control
+  // tokens written in the text (<start_of_turn>, <s>) become those tokens, as chat
+  // prompts need; otherwise each model matches what its reference library matches.
+  virtual void encode(std::string_view text, std::vector<int32_t>& out, bool control_tokens) const = 0;
   // The bytes that token `id` (a valid id) contributes to decoded text.
   virtual std::string piece(int32_t id) const = 0;
   // The text of a sequence of valid ids.

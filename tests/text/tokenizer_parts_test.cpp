@@ -112,7 +112,7 @@ Vocab toy_vocab(const std::vector<std::tuple<std::string, float, TokenType>>& pi
 
 std::vector<std::string> pieces(const TokenizerModel& m, std::string_view text) {
   std::vector<int32_t> ids;
-  m.encode(text, ids);
+  m.encode(text, ids, false);
   std::vector<std::string> out;
   for (int32_t id : ids) out.push_back(m.vocab().text(id));
   return out;
@@ -145,6 +145,29 @@ TEST(SentencePieceBpe, UserDefinedPiecesAreWholeAndUnusedAreResegmented) {
                                 {"<tag>", 0, TokenType::UserDefined}}),
                      {}, 0);
   EXPECT_EQ(pieces(m, "ab<tag>"), (std::vector<std::string>{kSp, "a", "b", "<tag>"}));
+}
+
+// Gemma stores its whitespace-run pieces with plain spaces ("  "); they match runs of
+// spaces, which the text holds as "▁" once normalized (llama.cpp gives the same ids).
+TEST(SentencePieceBpe, UserDefinedPiecesWithSpacesMatchSpaceRuns) {
+  SentencePieceBpe m(toy_vocab({{kSp, -1, N}, {"a", -1, N}, {kSp + "a", -2, N}, {"  ", 0, TokenType::UserDefined}}),
+                     {false, false, false}, 0);
+  EXPECT_EQ(pieces(m, "a  a"), (std::vector<std::string>{"a", "  ", "a"}));
+  EXPECT_EQ(pieces(m, "a a"), (std::vector<std::string>{"a", kSp + "a"}));
+}
+
+// Control tokens written in the text are text, unless asked for (chat prompts);
+// each run between them gets its own dummy prefix, as llama.cpp tokenizes.
+TEST(SentencePieceBpe, ControlTokensInTextOnRequest) {
+  SentencePieceBpe m(toy_vocab({{kSp, -1, N}, {"a", -1, N}, {kSp + "a", -2, N}, {"<", -1, N}, {"/", -1, N},
+                                {">", -1, N}, {"s", -1, N}}),
+                     {}, 0);
+  EXPECT_EQ(pieces(m, "a</s>a"), (std::vector<std::string>{kSp + "a", "<", "/", "s", ">", "a"}));
+  std::vector<int32_t> ids;
+  m.encode("a</s>a", ids, true);
+  std::vector<std::string> got;
+  for (int32_t id : ids) got.push_back(m.vocab().text(id));
+  EXPECT_EQ(got, (std::vector<std::string>{kSp + "a", "</s>", kSp + "a"}));
 }
 
 TEST(SentencePieceBpe, UnknownWithoutBytePiecesAndDecoding) {
