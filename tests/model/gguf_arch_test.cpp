@@ -1,4 +1,4 @@
-// GGUF loading of the qwen2, qwen3 and llama (Llama 3 RoPE) architectures: tiny GGUF
+// GGUF loading of the qwen2, qwen3, phi3 and llama (Llama 3 RoPE) architectures: tiny GGUF
 // files written the way llama.cpp's converter writes them (Llama's q/k rows permuted
 // into adjacent RoPE pairs, Qwen's left in Hugging Face order, Llama 3's RoPE scaling as
 // a rope_freqs tensor of divisors) by scripts/fixtures/make_gguf_fixtures.py from the
@@ -24,6 +24,7 @@ struct Expect {
   bool qkv_bias, qk_norm, tied_head;
   int head_dim;
   RopeScalingType scaling;
+  Family family = Family::llama;
 };
 
 void check(const Expect& e) {
@@ -34,7 +35,7 @@ void check(const Expect& e) {
   const Model m = load_model(path);
 
   EXPECT_EQ(m.cfg.arch, e.arch);
-  EXPECT_EQ(m.cfg.family, Family::llama);
+  EXPECT_EQ(m.cfg.family, e.family);
   EXPECT_EQ(m.cfg.rope_style, e.rope_style);
   EXPECT_EQ(m.cfg.qkv_bias, e.qkv_bias);
   EXPECT_EQ(m.cfg.qk_norm, e.qk_norm);
@@ -57,6 +58,14 @@ void check(const Expect& e) {
   EXPECT_EQ(m.cfg.tied_head, hf.cfg.tied_head);
   EXPECT_EQ(m.cfg.qkv_bias, hf.cfg.qkv_bias);
   EXPECT_EQ(m.cfg.qk_norm, hf.cfg.qk_norm);
+  EXPECT_EQ(m.cfg.rotary_dim, hf.cfg.rotary_dim);
+  EXPECT_EQ(m.cfg.sliding_window, hf.cfg.sliding_window);
+  if (e.scaling == RopeScalingType::longrope) {  // GGUF keys and tensors for what config.json says
+    EXPECT_EQ(m.cfg.rope_scaling.original_ctx, hf.cfg.rope_scaling.original_ctx);
+    EXPECT_EQ(m.cfg.rope_scaling.short_factor, hf.cfg.rope_scaling.short_factor);
+    EXPECT_EQ(m.cfg.rope_scaling.long_factor, hf.cfg.rope_scaling.long_factor);
+    EXPECT_NEAR(m.cfg.rope_scaling.attn_factor, hf.cfg.rope_scaling.attn_factor, 1e-6);
+  }
   // Llama 3's divisors give the inverse frequencies transformers' llama3 rescaling gives.
   ASSERT_EQ(m.w.rope_inv_freq.size(), hf.w.rope_inv_freq.size());
   for (size_t i = 0; i < m.w.rope_inv_freq.size(); ++i)
@@ -85,4 +94,17 @@ TEST(GgufArch, Qwen3LogitsMatchTransformers) {
 TEST(GgufArch, Llama3RopeLogitsMatchTransformers) {
   check({.fixture = "tiny-llama3-rope", .arch = "llama", .rope_style = RopeStyle::interleaved, .qkv_bias = false,
          .qk_norm = false, .tied_head = true, .head_dim = 16, .scaling = RopeScalingType::factors});
+}
+
+// Phi-3 as llama.cpp's converter writes it: fused attn_qkv and ffn_up (gate;up),
+// NEOX RoPE over rope.dimension_count of each head, LongRoPE factor tensors.
+TEST(GgufArch, Phi4MiniLikeLogitsMatchTransformers) {
+  check({.fixture = "tiny-phi3", .arch = "phi3", .rope_style = RopeStyle::half, .qkv_bias = false, .qk_norm = false,
+         .tied_head = true, .head_dim = 16, .scaling = RopeScalingType::longrope, .family = Family::phi3});
+}
+
+TEST(GgufArch, Phi3MiniLikeLogitsMatchTransformers) {
+  check({.fixture = "tiny-phi3-mini", .arch = "phi3", .rope_style = RopeStyle::half, .qkv_bias = false,
+         .qk_norm = false, .tied_head = false, .head_dim = 16, .scaling = RopeScalingType::none,
+         .family = Family::phi3});
 }
