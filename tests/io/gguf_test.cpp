@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "file_builders.h"
+#include "io/ggml_blocks.h"
 #include "test_paths.h"
 
 using namespace gptqt;
@@ -204,4 +205,34 @@ TEST(Gguf, ArrayCountsCannotWrapAround) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("runs past the end"), std::string::npos) << e.what();
   }
+}
+
+// A tensor of every block type llama.cpp writes, one byte short of its last block or
+// with a row that is not a whole number of blocks: an Error naming the problem, never a
+// read past the mapping (the last tensor's end is the file's end here).
+TEST(Gguf, TruncatedBlocksOfEveryTypeAreErrors) {
+  int types = 0;
+  for (uint32_t id = 2; id < 64; ++id) {
+    const GgmlTypeTraits* tr = ggml_type_traits(id);
+    if (!tr || !tr->can_dequantize || tr->block_size == 1) continue;
+    SCOPED_TRACE(tr->name);
+    ++types;
+    const uint64_t n = 2 * uint64_t(tr->block_size);
+    const std::vector<uint8_t> whole(2 * size_t(tr->block_bytes), 0);
+    GgufBuilder good;
+    good.tensor("w", id, {n}, whole);
+    EXPECT_EQ(GgufFile(write_tmp(good.bytes())).tensors().size(), 1u);
+    GgufBuilder short_data;
+    short_data.tensor("w", id, {n}, std::vector<uint8_t>(whole.begin(), whole.end() - 1));
+    try {
+      GgufFile f(write_tmp(short_data.bytes()));
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("past the end"), std::string::npos) << e.what();
+    }
+    GgufBuilder partial_block;
+    partial_block.tensor("w", id, {n - 1}, whole);
+    EXPECT_THROW(GgufFile(write_tmp(partial_block.bytes())), Error);
+  }
+  EXPECT_EQ(types, 22);  // Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, six k-quants, nine i-quants, TQ1_0, TQ2_0
 }
