@@ -515,8 +515,19 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   } else if (scaling == "linear") {
     c.rope_scaling.type = RopeScalingType::linear;
     c.rope_scaling.factor = float(f.get_float(key("rope.scaling.factor")));
+  } else if (scaling == "yarn") {  // the converter's keys; the yarn_* ones only when config.json had them
+    RopeScaling& r = c.rope_scaling;
+    auto float_or = [&](const char* k, double fallback) { return f.has(key(k)) ? f.get_float(key(k)) : fallback; };
+    r.type = RopeScalingType::yarn;
+    r.factor = float(f.get_float(key("rope.scaling.factor")));
+    r.original_ctx = f.has(key("rope.scaling.original_context_length"))
+                         ? count("rope.scaling.original_context_length")
+                         : c.max_ctx;
+    r.beta_fast = float(float_or("rope.scaling.yarn_beta_fast", 32));
+    r.beta_slow = float(float_or("rope.scaling.yarn_beta_slow", 1));
+    r.attn_factor = float(float_or("rope.scaling.yarn_attn_factor", r.factor <= 1 ? 1 : 0.1 * std::log(r.factor) + 1));
   } else {
-    GPTQT_CHECK(scaling == "none", "{}: RoPE scaling type \"{}\" in GGUF is not supported yet (supported: linear, "
+    GPTQT_CHECK(scaling == "none", "{}: RoPE scaling type \"{}\" in GGUF is not supported (supported: linear, yarn, "
                 "rope_freqs factors)", f.path(), scaling);
   }
   const GgufTensorInfo* emb = f.find_tensor("token_embd.weight");

@@ -1,7 +1,7 @@
-// GGUF loading of the qwen2, qwen3, phi3 and llama (Llama 3 RoPE) architectures: tiny GGUF
-// files written the way llama.cpp's converter writes them (Llama's q/k rows permuted
-// into adjacent RoPE pairs, Qwen's left in Hugging Face order, Llama 3's RoPE scaling as
-// a rope_freqs tensor of divisors) by scripts/fixtures/make_gguf_fixtures.py from the
+// GGUF loading of the qwen2, qwen3, phi3 and llama (Llama 3 RoPE, YaRN) architectures:
+// tiny GGUF files written the way llama.cpp's converter writes them (Llama's q/k rows
+// permuted into adjacent RoPE pairs, Qwen's left in Hugging Face order, Llama 3's RoPE
+// scaling as a rope_freqs tensor of divisors, YaRN as rope.scaling.* keys) by scripts/fixtures/make_gguf_fixtures.py from the
 // tiny Hugging Face fixtures, against those fixtures' transformers logits.
 #include <gtest/gtest.h>
 
@@ -60,6 +60,13 @@ void check(const Expect& e) {
   EXPECT_EQ(m.cfg.qk_norm, hf.cfg.qk_norm);
   EXPECT_EQ(m.cfg.rotary_dim, hf.cfg.rotary_dim);
   EXPECT_EQ(m.cfg.sliding_window, hf.cfg.sliding_window);
+  if (e.scaling == RopeScalingType::yarn) {  // GGUF keys for what config.json says
+    EXPECT_EQ(m.cfg.rope_scaling.original_ctx, hf.cfg.rope_scaling.original_ctx);
+    EXPECT_EQ(m.cfg.rope_scaling.factor, hf.cfg.rope_scaling.factor);
+    EXPECT_EQ(m.cfg.rope_scaling.beta_fast, hf.cfg.rope_scaling.beta_fast);
+    EXPECT_EQ(m.cfg.rope_scaling.beta_slow, hf.cfg.rope_scaling.beta_slow);
+    EXPECT_NEAR(m.cfg.rope_scaling.attn_factor, hf.cfg.rope_scaling.attn_factor, 1e-6);
+  }
   if (e.scaling == RopeScalingType::longrope) {  // GGUF keys and tensors for what config.json says
     EXPECT_EQ(m.cfg.rope_scaling.original_ctx, hf.cfg.rope_scaling.original_ctx);
     EXPECT_EQ(m.cfg.rope_scaling.short_factor, hf.cfg.rope_scaling.short_factor);
@@ -94,6 +101,11 @@ TEST(GgufArch, Qwen3LogitsMatchTransformers) {
 TEST(GgufArch, Llama3RopeLogitsMatchTransformers) {
   check({.fixture = "tiny-llama3-rope", .arch = "llama", .rope_style = RopeStyle::interleaved, .qkv_bias = false,
          .qk_norm = false, .tied_head = true, .head_dim = 16, .scaling = RopeScalingType::factors});
+}
+
+TEST(GgufArch, LlamaYarnLogitsMatchTransformers) {
+  check({.fixture = "tiny-llama-yarn", .arch = "llama", .rope_style = RopeStyle::interleaved, .qkv_bias = false,
+         .qk_norm = false, .tied_head = false, .head_dim = 16, .scaling = RopeScalingType::yarn});
 }
 
 // Phi-3 as llama.cpp's converter writes it: fused attn_qkv and ffn_up (gate;up),
