@@ -112,6 +112,18 @@ TEST(RealModel, Stories260KGreedyContinuationIsTheKnownStory) {
   EXPECT_EQ(out, toks);
 }
 
+// The error loading the checkpoint folder `dir` gives with config.json replaced by `cfg`,
+// or "accepted".
+std::string load_error(const std::string& dir, const json& cfg) {
+  std::ofstream(dir + "/config.json") << cfg.dump();
+  try {
+    load_model(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
 TEST(ModelLoad, BadConfigsGiveErrors) {
   std::string dir = temp_dir();
   std::filesystem::copy(fixtures_dir() + "/models/tiny-llama", dir, std::filesystem::copy_options::recursive);
@@ -134,15 +146,7 @@ TEST(ModelLoad, BadConfigsGiveErrors) {
   EXPECT_THROW(load_model(dir + "/nope"), Error);
 
   // RoPE scaling, in both schemas: unknown types and missing or mistyped parameters are named.
-  auto error = [&](const json& c) -> std::string {
-    write(c.dump());
-    try {
-      load_model(dir);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "accepted";
-  };
+  auto error = [&](const json& c) { return load_error(dir, c); };
   json rope = cfg;
   rope["rope_scaling"] = {{"rope_type", "mrope"}, {"factor", 2.0}};
   EXPECT_NE(error(rope).find("rope type \"mrope\" is not supported"), std::string::npos);
@@ -193,15 +197,7 @@ TEST(ModelLoad, BadPhi3ConfigsGiveErrors) {
   const std::string dir = temp_dir();
   std::filesystem::copy(fixtures_dir() + "/models/tiny-phi3-old-schema", dir, std::filesystem::copy_options::recursive);
   const json cfg = read_json(fixtures_dir() + "/models/tiny-phi3-old-schema/config.json");
-  auto error = [&](const json& c) -> std::string {
-    std::ofstream(dir + "/config.json") << c.dump();
-    try {
-      load_model(dir);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "accepted";
-  };
+  auto error = [&](const json& c) { return load_error(dir, c); };
   EXPECT_EQ(error(cfg), "accepted");
   json c = cfg;
   c["rope_scaling"].erase("long_factor");
@@ -237,15 +233,7 @@ TEST(ModelLoad, BadGemmaConfigsGiveErrors) {
   const std::string dir = temp_dir();
   std::filesystem::copy(fixtures_dir() + "/models/tiny-gemma2", dir, std::filesystem::copy_options::recursive);
   const json cfg = read_json(fixtures_dir() + "/models/tiny-gemma2/config.json");
-  auto error = [&](const json& c) -> std::string {
-    std::ofstream(dir + "/config.json") << c.dump();
-    try {
-      load_model(dir);
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "accepted";
-  };
+  auto error = [&](const json& c) { return load_error(dir, c); };
   json c = cfg;
   c["layer_types"] = {"sliding_attention"};
   EXPECT_NE(error(c).find("one type per layer"), std::string::npos);
