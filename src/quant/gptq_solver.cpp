@@ -30,37 +30,88 @@ int block_end(int i1, int block_size, const GroupLayout& layout, bool fit_in_loo
   return i2;
 }
 
-template <typename HT>
-GptqResult run(const float* w, int rows, int cols, const HT* h, const GridFitter& fitter, const GptqOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  GPTQT_CHECK(rows > 0 && cols > 0, "gptq: bad shape {}x{}", rows, cols);
+void check_options(const GptqOptions& o) {
   GPTQT_CHECK(o.block_size > 0 && (o.group_size == -1 || o.group_size > 0) && o.damp >= 0 &&
                   std::isfinite(o.damp) && o.max_damp_tries >= 1,
               "gptq: bad options (block {}, group {}, damp {}, damp tries {})", o.block_size, o.group_size, o.damp,
               o.max_damp_tries);
-  check_finite(w, rows, cols, "gptq: weight matrix");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+template <typename HT>
+GptqFactor make_factor(const HT* h, int cols, const GptqOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  GPTQT_CHECK(cols > 0, "gptq: bad Hessian size {}", cols);
+  check_options(o);
   check_finite(h, cols, cols, "gptq: Hessian");
-  const size_t R = rows, C = cols;
-  GptqResult result;
-  GptqReport& report = result.report;
+  const size_t C = cols;
+  GptqFactor f;
+  f.cols = cols;
+  f.act_order = o.act_order;
+  f.damp_option = o.damp;
+  f.max_damp_tries = o.max_damp_tries;
 
   // 1. Dead inputs: nothing ever reached them, so their weights cannot matter; H_ii = 1 keeps
   // the factorisation well defined.
   std::vector<double> hdiag(C);
-  std::vector<float> wt(R * C);  // Wᵀ: one column per contiguous run of `rows`
-  transpose(w, rows, cols, wt.data());
   for (int i = 0; i < cols; ++i) {
     hdiag[i] = double(h[i * C + i]);
     if (hdiag[i] != 0) continue;
     hdiag[i] = 1;
-    std::fill_n(&wt[i * R], R, 0.f);
-    ++report.dead_inputs;
+    f.dead.push_back(i);
   }
+  f.hdiag.assign(hdiag.begin(), hdiag.end());
+
+  // 2. Act-order: process columns by decreasing H_ii (stable, so ties keep their order).
+  f.perm.resize(C);
+  std::iota(f.perm.begin(), f.perm.end(), 0);
+  if (o.act_order)
+    std::stable_sort(f.perm.begin(), f.perm.end(), [&](int a, int b) { return hdiag[a] > hdiag[b]; });
+
+  // 3-4. U with (H + λ·mean(diag H)·I)⁻¹ = UᵀU, in processing order.
+  InverseCholesky inv;
+  {
+    const std::vector<int>& perm = f.perm;
+    std::vector<double> hp(C * C);
+    for (int i = 0; i < cols; ++i)
+      for (int j = 0; j < cols; ++j) hp[i * C + j] = i == j ? hdiag[perm[i]] : double(h[perm[i] * C + perm[j]]);
+    inv = damped_inverse_cholesky(hp.data(), cols, o.damp, o.max_damp_tries);
+  }
+  f.ok = inv.ok;
+  f.damp = inv.damp;
+  f.damp_tries = inv.tries;
+  f.u.assign(inv.u.begin(), inv.u.end());
+  f.seconds = seconds_since(start);
+  return f;
+}
+
+GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const GridFitter& fitter,
+                         const GptqOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const int cols = f.cols;
+  GPTQT_CHECK(rows > 0 && cols > 0, "gptq: bad shape {}x{}", rows, cols);
+  check_options(o);
+  GPTQT_CHECK(f.act_order == o.act_order && f.damp_option == o.damp && f.max_damp_tries == o.max_damp_tries,
+              "internal: a GPTQ factor used with other options than it was made with");
+  check_finite(w, rows, cols, "gptq: weight matrix");
+  const size_t R = rows, C = cols;
+  GptqResult result;
+  GptqReport& report = result.report;
+  report.damp = f.damp;
+  report.damp_tries = f.damp_tries;
+  report.dead_inputs = int(f.dead.size());
+
+  std::vector<float> wt(R * C);  // Wᵀ: one column per contiguous run of `rows`
+  transpose(w, rows, cols, wt.data());
+  for (int i : f.dead) std::fill_n(&wt[i * R], R, 0.f);
 
   QuantizedLinear& q = result.weights;
   q = make_quantized_linear(rows, cols, fitter.bits(), o.group_size);
   const GroupLayout layout = q.layout();
-  std::vector<float> importance(hdiag.begin(), hdiag.end());
+  std::vector<float> importance = f.hdiag;
 
   // Static groups: every grid fitted up front on the original W, groups in original order.
   std::vector<GroupGrid> static_grids;
@@ -73,32 +124,19 @@ GptqResult run(const float* w, int rows, int cols, const HT* h, const GridFitter
     }
   }
 
-  // 2. Act-order: process columns by decreasing H_ii (stable, so ties keep their order).
-  std::vector<int> perm(C);
-  std::iota(perm.begin(), perm.end(), 0);
+  const std::vector<int>& perm = f.perm;
   if (o.act_order) {
-    std::stable_sort(perm.begin(), perm.end(), [&](int a, int b) { return hdiag[a] > hdiag[b]; });
     std::vector<float> permuted(R * C);
     for (int i = 0; i < cols; ++i) {
       std::copy_n(&wt[perm[i] * R], R, &permuted[i * R]);
-      importance[i] = float(hdiag[perm[i]]);
+      importance[i] = f.hdiag[perm[i]];
     }
     wt.swap(permuted);
     q.perm = perm;
     q.groups_follow_perm = !o.static_groups;
   }
 
-  // 3-4. U with (H + λ·mean(diag H)·I)⁻¹ = UᵀU, in processing order.
-  InverseCholesky inv;
-  {
-    std::vector<double> hp(C * C);
-    for (int i = 0; i < cols; ++i)
-      for (int j = 0; j < cols; ++j) hp[i * C + j] = i == j ? hdiag[perm[i]] : double(h[perm[i] * C + perm[j]]);
-    inv = damped_inverse_cholesky(hp.data(), cols, o.damp, o.max_damp_tries);
-  }
-  report.damp = inv.damp;
-  report.damp_tries = inv.tries;
-  if (!inv.ok) {
+  if (!f.ok) {
     // No usable factor: quantize without error compensation and say so.
     std::vector<float> w0(R * C);
     for (int i = 0; i < cols; ++i)
@@ -106,11 +144,10 @@ GptqResult run(const float* w, int rows, int cols, const HT* h, const GridFitter
     result.weights = quantize_rtn(w0.data(), rows, cols, fitter, o.group_size);
     report.fallback_rtn = true;
     report.loss = NAN;
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.seconds = seconds_since(start);
     return result;
   }
-  const std::vector<float> u(inv.u.begin(), inv.u.end());
-  inv.u = {};
+  const std::vector<float>& u = f.u;
 
   // 5. Blocked column loop. Inside a block the error of column i updates the block's later
   // columns at once; the rest of the matrix gets the whole block's errors in one product.
@@ -155,20 +192,40 @@ GptqResult run(const float* w, int rows, int cols, const HT* h, const GridFitter
   transpose(codes_t.data(), cols, rows, q.codes.data());
 
   report.loss = loss / 2;
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  report.seconds = seconds_since(start);
   return result;
+}
+
+template <typename HT>
+GptqResult quantize_one(const float* w, int rows, int cols, const HT* h, const GridFitter& fitter,
+                        const GptqOptions& o) {
+  GPTQT_CHECK(rows > 0 && cols > 0, "gptq: bad shape {}x{}", rows, cols);
+  check_options(o);
+  check_finite(w, rows, cols, "gptq: weight matrix");
+  const GptqFactor f = make_factor(h, cols, o);
+  GptqResult r = quantize_with(w, rows, f, fitter, o);
+  r.report.seconds += f.seconds;
+  return r;
 }
 
 }  // namespace
 
+GptqFactor gptq_factor(const double* h, int cols, const GptqOptions& options) { return make_factor(h, cols, options); }
+GptqFactor gptq_factor(const float* h, int cols, const GptqOptions& options) { return make_factor(h, cols, options); }
+
+GptqResult gptq_quantize(const float* w, int rows, const GptqFactor& factor, const GridFitter& fitter,
+                         const GptqOptions& options) {
+  return quantize_with(w, rows, factor, fitter, options);
+}
+
 GptqResult gptq_quantize(const float* w, int rows, int cols, const double* h, const GridFitter& fitter,
                          const GptqOptions& options) {
-  return run(w, rows, cols, h, fitter, options);
+  return quantize_one(w, rows, cols, h, fitter, options);
 }
 
 GptqResult gptq_quantize(const float* w, int rows, int cols, const float* h, const GridFitter& fitter,
                          const GptqOptions& options) {
-  return run(w, rows, cols, h, fitter, options);
+  return quantize_one(w, rows, cols, h, fitter, options);
 }
 
 }  // namespace gptqt::quant

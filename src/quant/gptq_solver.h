@@ -2,6 +2,8 @@
 // rounding error over the columns not yet quantized so that the layer output error
 // tr((W − Ŵ) H (W − Ŵ)ᵀ) stays small. Any grid fitter (linear, BCQ, GPTQT) supplies the grids.
 #pragma once
+#include <vector>
+
 #include "quant/grid.h"
 #include "quant/quantized_linear.h"
 
@@ -30,8 +32,34 @@ struct GptqResult {
   GptqReport report;
 };
 
-// w: rows × cols, row-major; h: cols × cols, row-major, symmetric (fp64 or fp32).
-// NaN/Inf in w or h, or bad options, throw gptqt::Error.
+// What the solver needs of a Hessian alone: the processing order, the dead inputs
+// and the factor U. Layers that read the same input (q, k, v; gate, up) share one,
+// so the O(cols³) factorisation is done once for them.
+struct GptqFactor {
+  int cols = 0;
+  std::vector<int> perm;        // processing order (act-order: by decreasing H_ii)
+  std::vector<float> hdiag;     // H_ii by original column, 1 for dead inputs
+  std::vector<int> dead;        // columns with H_ii = 0: their weights are zeroed
+  std::vector<float> u;         // cols × cols, upper: (H + λ·mean(diag H)·I)⁻¹ = UᵀU in processing order
+  bool ok = false;              // false: no λ gave a usable factor (layers fall back to RTN)
+  double damp = 0;              // λ used (the last one tried when !ok)
+  int damp_tries = 0;
+  double seconds = 0;
+  bool act_order = false;       // the options it was made with, checked when used
+  double damp_option = 0;
+  int max_damp_tries = 0;
+};
+
+// h: cols × cols, row-major, symmetric (fp64 or fp32). NaN/Inf in h or bad options
+// throw gptqt::Error.
+GptqFactor gptq_factor(const double* h, int cols, const GptqOptions& options);
+GptqFactor gptq_factor(const float* h, int cols, const GptqOptions& options);
+
+// w: rows × cols, row-major, quantized against a factor made with the same options.
+GptqResult gptq_quantize(const float* w, int rows, const GptqFactor& factor, const GridFitter& fitter,
+                         const GptqOptions& options);
+
+// Both steps for one layer.
 GptqResult gptq_quantize(const float* w, int rows, int cols, const double* h, const GridFitter& fitter,
                          const GptqOptions& options);
 GptqResult gptq_quantize(const float* w, int rows, int cols, const float* h, const GridFitter& fitter,

@@ -50,17 +50,28 @@ class HessianObserver : public LinearInputObserver {
       return;  // one accumulator serves every role that shares this input
     }
   }
-  const HessianAccumulator& of(LinearRole r) const {
-    auto o = owner_.find(r);
-    GPTQT_CHECK(o != owner_.end(), "internal: no Hessian was collected for {}", linear_role_name(r));
-    return acc_.at(o->second);
+  const HessianAccumulator& of(LinearRole r) const { return acc_.at(owner(r)); }
+  // The solver's factor of r's Hessian, made once for all the roles that share it.
+  const GptqFactor& factor(LinearRole r, const GptqOptions& o) {
+    auto it = factors_.find(owner(r));
+    if (it == factors_.end()) {
+      const HessianAccumulator& acc = of(r);
+      it = factors_.emplace(owner(r), gptq_factor(acc.hessian().data(), acc.cols(), o)).first;
+    }
+    return it->second;
   }
   double seconds = 0;
 
  private:
+  LinearRole owner(LinearRole r) const {
+    auto o = owner_.find(r);
+    GPTQT_CHECK(o != owner_.end(), "internal: no Hessian was collected for {}", linear_role_name(r));
+    return o->second;
+  }
   std::vector<LinearRole> wanted_;
   std::map<LinearRole, HessianAccumulator> acc_;
   std::map<LinearRole, LinearRole> owner_;
+  std::map<LinearRole, GptqFactor> factors_;
 };
 
 // The packed format stores alpha, offset, scale and zero in fp16. Rounding them
@@ -76,19 +87,26 @@ void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
   m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
 }
 
+// The solver's view of a layer's Hessian: its factor and how many tokens made it.
+struct SolverInput {
+  const GptqFactor& factor;
+  int64_t samples;
+};
+
 // One layer by the method: GPTQ against its Hessian with the solver, else RTN.
-QuantizedLinear quantize_layer(const DenseLinear& dense, const HessianAccumulator* acc, const GridFitter& fitter,
+QuantizedLinear quantize_layer(const DenseLinear& dense, const SolverInput* solver, const GridFitter& fitter,
                                const MethodOptions& m, LayerLogRow& row) {
   QuantizedLinear q;
-  if (acc) {
-    GptqResult g = gptq_quantize(dense.weights().data(), dense.rows(), dense.cols(), acc->hessian().data(), fitter,
-                                 solver_options(m));
+  if (solver) {
+    GPTQT_CHECK(solver->factor.cols == dense.cols(), "internal: a Hessian of {} inputs for a layer of {}",
+                solver->factor.cols, dense.cols());
+    GptqResult g = gptq_quantize(dense.weights().data(), dense.rows(), solver->factor, fitter, solver_options(m));
     q = std::move(g.weights);
     row.loss = g.report.loss;
     row.damp = g.report.damp;
     row.fallback_rtn = g.report.fallback_rtn;
     row.dead_inputs = g.report.dead_inputs;
-    row.samples = acc->samples();
+    row.samples = solver->samples;
   } else {
     q = quantize_rtn(dense.weights().data(), dense.rows(), dense.cols(), fitter, m.group_size);
   }
@@ -99,12 +117,11 @@ QuantizedLinear quantize_layer(const DenseLinear& dense, const HessianAccumulato
 // quantize_layer, with every failure naming the layer, and levels that the
 // packed format's fp16 cannot hold (weights beyond ±65504) refused here rather
 // than written as infinities.
-QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear& dense,
-                                     const HessianAccumulator* acc, const GridFitter& fitter, const MethodOptions& m,
-                                     LayerLogRow& row) {
+QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear& dense, const SolverInput* solver,
+                                     const GridFitter& fitter, const MethodOptions& m, LayerLogRow& row) {
   QuantizedLinear q;
   try {
-    q = quantize_layer(dense, acc, fitter, m, row);
+    q = quantize_layer(dense, solver, fitter, m, row);
   } catch (const Error& e) {
     fail("{}: {}", name, e.what());
   }
@@ -142,7 +159,18 @@ void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<s
   }
   LayerLogRow row{model.cfg.n_layers, "head"};
   const auto t0 = Clock::now();
-  QuantizedLinear q = quantize_named_layer("the output head", *dense, acc ? &*acc : nullptr, *make_fitter(hm), hm, row);
+  std::optional<GptqFactor> factor;
+  std::optional<SolverInput> solver;
+  if (acc) {
+    try {
+      factor.emplace(gptq_factor(acc->hessian().data(), acc->cols(), solver_options(hm)));
+    } catch (const Error& e) {
+      fail("the output head: {}", e.what());
+    }
+    solver.emplace(SolverInput{*factor, acc->samples()});
+  }
+  QuantizedLinear q = quantize_named_layer("the output head", *dense, solver ? &*solver : nullptr, *make_fitter(hm), hm,
+                                           row);
   row.seconds = since(t0);
   res.solver_seconds += row.seconds;
   // A tied head leaves the embedding table as it was: only the head is quantized.
@@ -232,9 +260,17 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         const DenseLinear* dense = lin.dense();
         GPTQT_CHECK(dense, "block {} {}: the layer is already quantized", b, linear_role_name(r));
         LayerLogRow row{b, linear_role_name(r)};
+        const std::string name = fmt::format("block {} {}", b, row.layer);
         auto t0 = Clock::now();
-        QuantizedLinear q = quantize_named_layer(fmt::format("block {} {}", b, row.layer), *dense,
-                                                 solver ? &obs.of(r) : nullptr, *fitter, opt.method, row);
+        std::optional<SolverInput> input;
+        if (solver) {
+          try {  // the first layer of those sharing a Hessian makes its factor (and takes the time)
+            input.emplace(SolverInput{obs.factor(r, solver_options(opt.method)), obs.of(r).samples()});
+          } catch (const Error& e) {
+            fail("{}: {}", name, e.what());
+          }
+        }
+        QuantizedLinear q = quantize_named_layer(name, *dense, input ? &*input : nullptr, *fitter, opt.method, row);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
         install(model, b, r, q);
