@@ -248,3 +248,27 @@ TEST(Gptq, DeadInputsAreZeroed) {
   }
   for (float v : deq) EXPECT_TRUE(std::isfinite(v));
 }
+
+// Layers that read the same input share one factor of its Hessian: each gives what it
+// would alone, bit for bit, and a factor made with other options is refused.
+TEST(Gptq, SharedFactorGivesEachLayerItsOwnResult) {
+  const Problem p = correlated_problem(12, 48, 71);
+  const std::vector<float> other = random_matrix(20, 48, 72);
+  const LinearFitter fitter({.bits = 3});
+  for (const GptqOptions o : {GptqOptions{.group_size = 16}, GptqOptions{.group_size = 16, .act_order = true},
+                              GptqOptions{.act_order = true, .static_groups = true}}) {
+    const GptqFactor f = gptq_factor(p.h.data(), p.cols, o);
+    EXPECT_TRUE(f.ok);
+    for (const auto& [w, rows] : {std::pair{&p.w, p.rows}, std::pair{&other, 20}}) {
+      const GptqResult alone = gptq_quantize(w->data(), rows, p.cols, p.h.data(), fitter, o);
+      const GptqResult shared = gptq_quantize(w->data(), rows, f, fitter, o);
+      EXPECT_EQ(shared.weights.codes, alone.weights.codes);
+      EXPECT_EQ(shared.weights.scale, alone.weights.scale);
+      EXPECT_EQ(shared.weights.perm, alone.weights.perm);
+      EXPECT_EQ(shared.report.loss, alone.report.loss);
+    }
+    GptqOptions changed = o;
+    changed.act_order = !o.act_order;
+    EXPECT_THROW(gptq_quantize(p.w.data(), p.rows, f, fitter, changed), Error);
+  }
+}
