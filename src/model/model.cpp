@@ -71,7 +71,10 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   }
   float* k_new = k + size_t(S - T) * kd;
   float* v_new = v + size_t(S - T) * kd;
-  if (observer) observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
+  if (observer) {
+    observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
+    if (observer->done()) return;
+  }
   b[LinearRole::q].forward(h.data(), T, q.data());
   b[LinearRole::k].forward(h.data(), T, k_new);
   b[LinearRole::v].forward(h.data(), T, v_new);
@@ -97,7 +100,10 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0, cfg.attn_scale,
                     cfg.attn_softcap},
                    q.data(), T, k, v, S, slopes, att.data());
-  if (observer) observer->observe(i, {LinearRole::o}, att.data(), T, qd);
+  if (observer) {
+    observer->observe(i, {LinearRole::o}, att.data(), T, qd);
+    if (observer->done()) return;
+  }
   b[LinearRole::o].forward(att.data(), T, h.data());
   if (cfg.post_norms) apply_norm(cfg.norm, b.post_attn_norm, cfg.norm_eps, h.data(), T, H);
   for (size_t j = 0; j < n; ++j) x[j] += h[j];
@@ -114,6 +120,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
       observer->observe(i, {LinearRole::gate, LinearRole::up}, h.data(), T, H);
     else
       observer->observe(i, {LinearRole::up}, h.data(), T, H);
+    if (observer->done()) return;
   }
   b[LinearRole::up].forward(h.data(), T, up.data());
   float* act = up.data();

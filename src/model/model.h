@@ -24,6 +24,9 @@ class LinearInputObserver {
  public:
   virtual ~LinearInputObserver() = default;
   virtual void observe(int block, std::initializer_list<LinearRole> roles, const float* x, int T, int cols) = 0;
+  // True once the observer has seen all it wants of this pass: the block then stops,
+  // leaving its output unfinished (callers that ask this discard the output).
+  virtual bool done() const { return false; }
 };
 
 // Which positions a whole pass scores: all of them (perplexity), or only the last

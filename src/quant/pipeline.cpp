@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -45,11 +46,17 @@ class HessianObserver : public LinearInputObserver {
       auto it = acc_.find(*roles.begin());
       if (it == acc_.end()) it = acc_.emplace(*roles.begin(), HessianAccumulator(cols)).first;
       it->second.add(x, T);
-      for (LinearRole s : roles) owner_[s] = *roles.begin();
+      for (LinearRole s : roles) {
+        owner_[s] = *roles.begin();
+        seen_ += std::count(wanted_.begin(), wanted_.end(), s);
+      }
       seconds += since(t0);
       return;  // one accumulator serves every role that shares this input
     }
   }
+  // Every wanted role's input seen in this pass: the rest of the block is not needed.
+  bool done() const override { return seen_ == wanted_.size(); }
+  void new_pass() { seen_ = 0; }
   const HessianAccumulator& of(LinearRole r) const { return acc_.at(owner(r)); }
   // The solver's factor of r's Hessian, made once for all the roles that share it.
   const GptqFactor& factor(LinearRole r, const GptqOptions& o) {
@@ -72,6 +79,7 @@ class HessianObserver : public LinearInputObserver {
   std::map<LinearRole, HessianAccumulator> acc_;
   std::map<LinearRole, LinearRole> owner_;
   std::map<LinearRole, GptqFactor> factors_;
+  size_t seen_ = 0;  // wanted roles observed in the current pass
 };
 
 // The packed format stores alpha, offset, scale and zero in fp16. Rounding them
@@ -250,6 +258,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         auto t0 = Clock::now();
         for (size_t s = 0; s < xs.size(); ++s) {
           std::vector<float> x = xs[s];  // the block's output is not needed here, only its linear inputs
+          obs.new_pass();                // so the pass stops after the stage's last input
           model.block(b, x.data(), int(opt.calibration[s].size()), 0, nullptr, &obs);
         }
         res.forward_seconds += since(t0) - obs.seconds;
