@@ -65,6 +65,7 @@ struct ModelConfig {
 
   int q_dim() const { return n_heads * head_dim; }
   int rope_dim() const { return rotary_dim > 0 ? rotary_dim : head_dim; }
+  bool gated() const { return act == ActKind::silu_gated || act == ActKind::gelu_tanh_gated; }  // act(gate) * up
   bool is_sliding(int layer) const {
     return sliding_window > 0 && (sliding_layers.empty() || sliding_layers[size_t(layer)]);
   }

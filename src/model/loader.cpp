@@ -178,10 +178,9 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
       const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
       b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], bias);
     }
-    const bool gated = c.act == ActKind::silu_gated || c.act == ActKind::gelu_tanh_gated;
     // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
     for (int r = 0; r < kNumLinearRoles; ++r)
-      GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !gated), "{}: missing tensor {} (block {}'s {})",
+      GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !c.gated()), "{}: missing tensor {} (block {}'s {})",
                   src.describe(), r <= int(LinearRole::v) ? qkv : gate_up, i, linear_role_name(LinearRole(r)));
     w.blocks.push_back(std::move(b));
   }

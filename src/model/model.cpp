@@ -114,7 +114,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   if (!cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, h.data(), T, H);
   const size_t nf = size_t(T) * cfg.ffn;
   std::vector<float> up(nf), gate;
-  const bool gated = cfg.act == ActKind::silu_gated || cfg.act == ActKind::gelu_tanh_gated;
+  const bool gated = cfg.gated();
   if (observer) {
     if (gated)
       observer->observe(i, {LinearRole::gate, LinearRole::up}, h.data(), T, H);
