@@ -11,6 +11,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "quant/memory_estimate.h"
 #include "quant/output_folder.h"
 #include "quant/packed_writer.h"
 #include "quant/work_dir.h"
@@ -26,7 +27,7 @@ struct QuantizeArgs {
   std::string model, out, calib = "wikitext2-valid";
   quant::MethodOptions m;
   bool true_sequential = false, keep_work = false;
-  std::string re_explore = "on";
+  std::string re_explore = "on", states = "fp16", max_memory;
   int nsamples = 128, seqlen = 0, threads = 0, max_blocks = 0;
   uint64_t seed = 0;
 };
@@ -42,26 +43,35 @@ void run_quantize(QuantizeArgs a) {
   std::string calib_path, calib_text;
   const bool solver = quant::uses_solver(a.m);
   if (solver) calib_text = load_text(a.calib, &calib_path);
+  const double limit = a.max_memory.empty() ? quant::available_memory_bytes() : quant::parse_memory_size(a.max_memory);
   quant::prepare_output_folder(a.out, {a.model, calib_path});
-
-  Model model = load_model(a.model);
-  const ModelConfig& c = model.cfg;
-  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
-             model.n_params() / 1e6, quant::describe(a.m));
 
   quant::PipelineOptions opt;
   opt.method = a.m;
   opt.true_sequential = a.true_sequential;
+  opt.states = quant::parse_state_storage(a.states);
   quant::PackedModelInfo info;
   info.source_model = a.model;
   info.true_sequential = a.true_sequential;
+  // The blocks are streamed: one is in memory at a time.
+  const ModelConfig config = load_model_config(a.model);
+  const int seqlen = solver ? (a.seqlen > 0 ? a.seqlen : std::min(2048, config.max_ctx)) : 0;
+  const quant::MemoryEstimate need =
+      quant::estimate_quantize_memory(config, opt, solver ? a.nsamples : 0, seqlen, /*stream=*/true);
+  fmt::print(stderr, "expected peak memory {}\n", need.describe());
+  GPTQT_CHECK(need.total() <= limit,
+              "the job needs about {:.1f} GiB at its peak, more than the {:.1f} GiB {}; fewer or shorter "
+              "calibration windows (--nsamples, --seqlen), --states fp16 or --true-sequential need less",
+              need.total() / (1 << 30), limit / (1 << 30),
+              a.max_memory.empty() ? "this machine has available" : "--max-memory allows");
+
+  LoadOptions load;
+  load.stream = true;
+  Model model = load_model(a.model, load);
+  const ModelConfig& c = model.cfg;
+  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
+             model.n_params() / 1e6, quant::describe(a.m));
   if (solver) {
-    const int seqlen = a.seqlen > 0 ? a.seqlen : std::min(2048, c.max_ctx);
-    // The calibration's hidden states stay in memory in fp32 (two copies while a block runs).
-    const double state_bytes = 2.0 * a.nsamples * double(seqlen) * c.hidden * sizeof(float);
-    const double ram = double(::sysconf(_SC_PHYS_PAGES)) * double(::sysconf(_SC_PAGE_SIZE));
-    GPTQT_CHECK(state_bytes < ram, "--nsamples {} x --seqlen {}: the calibration states need {:.1f} GiB, more than this "
-                "machine's {:.1f} GiB", a.nsamples, seqlen, state_bytes / (1 << 30), ram / (1 << 30));
     const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(calib_text);
     opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
     fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}\n", a.nsamples, seqlen,
@@ -73,10 +83,10 @@ void run_quantize(QuantizeArgs a) {
   }
   opt.work_dir = a.out + ".work";
   opt.max_blocks = a.max_blocks;
-  opt.fingerprint = fmt::format("model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} inputs=[{}]",
-                                a.model, quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples,
-                                info.seqlen, info.seed, quant::input_identity(a.model) +
-                                (solver ? " " + quant::input_identity(calib_path) : ""));
+  opt.fingerprint = fmt::format(
+      "model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} states={} inputs=[{}]", a.model,
+      quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen, info.seed, a.states,
+      quant::input_identity(a.model) + (solver ? " " + quant::input_identity(calib_path) : ""));
   fmt::print("block,layer,loss,damp,seconds\n");
   quant::PipelineResult r = quant::quantize_model(model, opt, [](const quant::PipelineResult& res, int block) {
     for (const auto& l : res.log)
@@ -90,7 +100,8 @@ void run_quantize(QuantizeArgs a) {
                a.max_blocks, opt.work_dir);
     return;
   }
-  const double bpw = quant::write_packed_model(model, r, a.m, info, a.out);
+  const quant::WorkDir work(opt.work_dir, opt.fingerprint);  // the finished blocks
+  const double bpw = quant::write_packed_model(model, r, a.m, info, a.out, &work);
   if (!a.keep_work) std::filesystem::remove_all(opt.work_dir);
   fmt::print(stderr,
              "wrote {} ({:.3f} bits per quantized weight; {} blocks resumed)\n"
@@ -149,8 +160,14 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--seqlen", a->seqlen, "tokens per calibration window (default min(2048, model context))")
       ->check(CLI::Range(0, 1 << 20));
   add_seed_option(*cmd, a->seed, "calibration sampling seed");
+  cmd->add_option("--states", a->states, "how the calibration's hidden states are kept between blocks: fp16 or fp32")
+      ->check(CLI::IsMember({"fp16", "fp32"}))
+      ->capture_default_str();
   cmd->add_option("--max-blocks", a->max_blocks, "quantize at most this many blocks in this run, then stop")
       ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--max-memory", a->max_memory,
+                  "refuse to start when the expected peak memory is above this (e.g. 6G; default: what the machine "
+                  "has available)");
   cmd->add_flag("--keep-work", a->keep_work, "keep <out>.work (per-block results) after finishing");
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_quantize(*a); });

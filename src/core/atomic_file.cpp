@@ -1,5 +1,6 @@
 #include "core/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,31 @@ void AtomicFile::write(const void* data, size_t n) {
   GPTQT_CHECK(f_, "write to {} after commit", path_);
   if (n && std::fwrite(data, 1, n, f_) != n) fail("write to {} failed: {}", tmp_, std::strerror(errno));
   offset_ += n;
+}
+
+void AtomicFile::flush() {
+  GPTQT_CHECK(f_, "flush of {} after commit", path_);
+  if (std::fflush(f_) != 0) fail("write to {} failed: {}", tmp_, std::strerror(errno));
+}
+
+void AtomicFile::append_file(const std::string& path) {
+  flush();
+  const int in = ::open(path.c_str(), O_RDONLY);
+  GPTQT_CHECK(in >= 0, "cannot read {}: {}", path, std::strerror(errno));
+  const int out = ::fileno(f_);
+  for (;;) {
+    const ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, size_t(1) << 30, 0);
+    if (n == 0) break;
+    if (n < 0) {
+      const int err = errno;
+      ::close(in);
+      fail("copying {} into {} failed: {}", path, tmp_, std::strerror(err));
+    }
+    offset_ += uint64_t(n);
+  }
+  ::close(in);
+  // The FILE's position must follow the descriptor's for later writes.
+  GPTQT_CHECK(std::fseek(f_, 0, SEEK_END) == 0, "seek in {} failed: {}", tmp_, std::strerror(errno));
 }
 
 void AtomicFile::commit() {

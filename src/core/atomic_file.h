@@ -17,6 +17,11 @@ class AtomicFile {
 
   void write(const void* data, size_t n);
   void write(std::string_view s) { write(s.data(), s.size()); }
+  // Appends the whole content of the file at `path` (a kernel-side copy).
+  void append_file(const std::string& path);
+  // The bytes written so far reach the temporary file (for a reader of temp_path()).
+  void flush();
+  const std::string& temp_path() const { return tmp_; }
   uint64_t offset() const { return offset_; }
   void commit();  // flush, fsync, rename
 

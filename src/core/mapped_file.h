@@ -14,6 +14,10 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   const uint8_t* data() const { return data_; }
+  // The pages wholly inside [p, p + n) leave this process's memory (they stay in
+  // the page cache, and a later read brings them back): a tensor read once and
+  // converted should not count against the process while the next one is read.
+  void release(const uint8_t* p, size_t n) const;
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -281,6 +281,7 @@ const GgufTensorInfo* GgufFile::find_tensor(const std::string& name) const {
 std::vector<float> GgufFile::dequantize(const GgufTensorInfo& t) const {
   std::vector<float> out(size_t(t.numel()));
   dequantize_ggml(t.type, tensor_data(t), out.data(), t.numel(), t.name);
+  file_.release(tensor_data(t), size_t(t.nbytes));
   return out;
 }
 

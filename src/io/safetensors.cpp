@@ -110,6 +110,7 @@ TensorF32 SafetensorsFile::load(const std::string& name) const {
   } else {
     fail("{}: tensor {} has dtype {}; supported: F32, F16, BF16", file_.path(), name, e.dtype);
   }
+  file_.release(src, e.end - e.begin);
   return t;
 }
 

@@ -1,6 +1,5 @@
 #include "io/safetensors_writer.h"
 
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -9,14 +8,17 @@
 
 namespace gptqt {
 
+SafetensorsWriter::SafetensorsWriter(std::string path) : path_(std::move(path)) { body_.emplace(path_ + ".body"); }
+
 void SafetensorsWriter::add(const std::string& name, const char* dtype, std::vector<int64_t> shape, const void* data,
                             size_t esize) {
   GPTQT_CHECK(!tensors_.count(name), "safetensors writer: tensor {} added twice", name);
   size_t n = 1;
   for (int64_t d : shape) n *= size_t(d);
-  Tensor t{dtype, std::move(shape), std::vector<uint8_t>(n * esize)};
-  if (n) std::memcpy(t.bytes.data(), data, n * esize);
-  tensors_.emplace(name, std::move(t));
+  GPTQT_CHECK(body_, "safetensors writer: {} added after commit", name);
+  const uint64_t begin = body_->offset();
+  body_->write(data, n * esize);
+  tensors_.emplace(name, Tensor{dtype, std::move(shape), begin, body_->offset()});
 }
 
 void SafetensorsWriter::add_f32(const std::string& name, std::vector<int64_t> shape, const float* data) {
@@ -39,22 +41,22 @@ void SafetensorsWriter::add_i32(const std::string& name, std::vector<int64_t> sh
   add(name, "I32", std::move(shape), data, 4);
 }
 
-void SafetensorsWriter::write(const std::string& path) const {
+void SafetensorsWriter::commit() {
   nlohmann::json header = nlohmann::json::object();
   if (!metadata_.empty()) header["__metadata__"] = metadata_;
-  uint64_t offset = 0;
-  for (const auto& [name, t] : tensors_) {
-    header[name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
-    offset += t.bytes.size();
-  }
+  for (const auto& [name, t] : tensors_)
+    header[name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {t.begin, t.end}}};
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
   uint64_t len = text.size();
-  AtomicFile f(path);
+  AtomicFile f(path_);
   f.write(&len, 8);
   f.write(text);
-  for (const auto& [name, t] : tensors_) f.write(t.bytes.data(), t.bytes.size());
+  GPTQT_CHECK(body_, "{} committed twice", path_);
+  body_->flush();
+  f.append_file(body_->temp_path());
   f.commit();
+  body_.reset();
 }
 
 }  // namespace gptqt

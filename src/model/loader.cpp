@@ -138,7 +138,80 @@ void split_stacked(const Reader& rd, const std::string& name, int cols,
   }
 }
 
-ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c,
+BlockWeights read_block(const Reader& rd, const TensorSource& src, const TensorNames& nm, const ModelConfig& c, int i) {
+  const int H = c.hidden;
+  const bool ln_bias = c.norm == NormKind::layer;
+  BlockWeights b;
+  b.attn_norm = rd.norm(block_name(nm.attn_norm, i), H, ln_bias);
+  b.ffn_norm = rd.norm(block_name(nm.ffn_norm, i), H, ln_bias);
+  if (c.post_norms) {
+    b.post_attn_norm = rd.norm(block_name(nm.post_attn_norm, i), H, ln_bias);
+    b.post_ffn_norm = rd.norm(block_name(nm.post_ffn_norm, i), H, ln_bias);
+  }
+  if (c.qk_norm) {
+    GPTQT_CHECK(!nm.q_norm.empty(), "{}: this family has no per-head q/k norms", src.describe());
+    b.q_norm = rd.norm(block_name(nm.q_norm, i), c.head_dim, false);
+    b.k_norm = rd.norm(block_name(nm.k_norm, i), c.head_dim, false);
+  }
+  const std::string qkv = block_name(nm.fused_qkv, i), gate_up = block_name(nm.fused_gate_up, i);
+  if (nm.fused_qkv_per_head)
+    split_fused_qkv(rd, qkv, c, b);
+  else if (rd.has(qkv))
+    split_stacked(rd, qkv, H, {{LinearRole::q, c.q_dim()}, {LinearRole::k, c.kv_dim()}, {LinearRole::v, c.kv_dim()}}, b);
+  if (rd.has(gate_up)) split_stacked(rd, gate_up, H, {{LinearRole::gate, c.ffn}, {LinearRole::up, c.ffn}}, b);
+  for (int r = 0; r < kNumLinearRoles; ++r) {
+    if (nm.lin[r].empty() || b.lin[r].op) continue;  // absent in this family, or split from a fused tensor
+    const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
+    const LinearShape shape = linear_shape(c, LinearRole(r));
+    b.lin[r] = rd.linear(block_name(nm.lin[r], i), shape.rows, shape.cols, bias);
+  }
+  // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
+  for (int r = 0; r < kNumLinearRoles; ++r)
+    GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !c.gated()), "{}: missing tensor {} (block {}'s {})",
+                src.describe(), r <= int(LinearRole::v) ? qkv : gate_up, i, linear_role_name(LinearRole(r)));
+  return b;
+}
+
+// An untied head, or one the quantizer packed.
+bool separate_head(const Reader& rd, const TensorNames& nm, const ModelConfig& c) {
+  return rd.has_packed(nm.head) || (!c.tied_head && rd.has(nm.head));
+}
+
+// A GGUF source that keeps its file open for as long as a stream reads from it.
+struct SharedGgufSource : GgufTensorSource {
+  explicit SharedGgufSource(std::shared_ptr<GgufFile> f) : GgufTensorSource(*f), file(std::move(f)) {}
+  std::shared_ptr<GgufFile> file;
+};
+
+// The source a model was loaded from, kept open to read blocks (and a separate
+// head) when they are asked for.
+class SourceWeightStream : public WeightStream {
+ public:
+  SourceWeightStream(std::shared_ptr<const TensorSource> src, std::shared_ptr<const SafetensorsFile> packed,
+                     const TensorNames& nm, const ModelConfig& c, PackedKernel kernel)
+      : src_(std::move(src)), packed_(std::move(packed)), nm_(nm), c_(c), kernel_(kernel) {}
+  BlockWeights load_block(int i) const override {
+    GPTQT_CHECK(0 <= i && i < c_.n_layers, "internal: no block {}", i);
+    return read_block(reader(), *src_, nm_, c_, i);
+  }
+  Linear load_head() const override {
+    const Reader rd = reader();
+    GPTQT_CHECK(separate_head(rd, nm_, c_), "internal: the head is tied");
+    return rd.linear(nm_.head, c_.vocab, c_.embed_dim, false);
+  }
+
+ private:
+  Reader reader() const { return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_); }
+  std::shared_ptr<const TensorSource> src_;
+  std::shared_ptr<const SafetensorsFile> packed_;
+  TensorNames nm_;
+  ModelConfig c_;
+  PackedKernel kernel_;
+};
+
+// Everything outside the blocks; the blocks too unless they are streamed, and the
+// head unless it is separate and streamed.
+ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c, bool stream,
                           const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
   Reader rd(src, nm.norm_offset, packed, kernel);
   ModelWeights w;
@@ -151,45 +224,15 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     w.project_in = rd.linear(nm.project_in, H, E, false);
     w.project_out = rd.linear(nm.project_out, E, H, false);
   }
-  const int rows[kNumLinearRoles] = {c.q_dim(), c.kv_dim(), c.kv_dim(), H, c.ffn, c.ffn, H};
-  const int cols[kNumLinearRoles] = {H, H, H, c.q_dim(), H, H, c.ffn};
-  for (int i = 0; i < c.n_layers; ++i) {
-    BlockWeights b;
-    b.attn_norm = rd.norm(block_name(nm.attn_norm, i), H, ln_bias);
-    b.ffn_norm = rd.norm(block_name(nm.ffn_norm, i), H, ln_bias);
-    if (c.post_norms) {
-      b.post_attn_norm = rd.norm(block_name(nm.post_attn_norm, i), H, ln_bias);
-      b.post_ffn_norm = rd.norm(block_name(nm.post_ffn_norm, i), H, ln_bias);
-    }
-    if (c.qk_norm) {
-      GPTQT_CHECK(!nm.q_norm.empty(), "{}: this family has no per-head q/k norms", src.describe());
-      b.q_norm = rd.norm(block_name(nm.q_norm, i), c.head_dim, false);
-      b.k_norm = rd.norm(block_name(nm.k_norm, i), c.head_dim, false);
-    }
-    const std::string qkv = block_name(nm.fused_qkv, i), gate_up = block_name(nm.fused_gate_up, i);
-    if (nm.fused_qkv_per_head)
-      split_fused_qkv(rd, qkv, c, b);
-    else if (rd.has(qkv))
-      split_stacked(rd, qkv, H, {{LinearRole::q, c.q_dim()}, {LinearRole::k, c.kv_dim()}, {LinearRole::v, c.kv_dim()}},
-                    b);
-    if (rd.has(gate_up)) split_stacked(rd, gate_up, H, {{LinearRole::gate, c.ffn}, {LinearRole::up, c.ffn}}, b);
-    for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (nm.lin[r].empty() || b.lin[r].op) continue;  // absent in this family, or split from a fused tensor
-      const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
-      b.lin[r] = rd.linear(block_name(nm.lin[r], i), rows[r], cols[r], bias);
-    }
-    // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
-    for (int r = 0; r < kNumLinearRoles; ++r)
-      GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !c.gated()), "{}: missing tensor {} (block {}'s {})",
-                  src.describe(), r <= int(LinearRole::v) ? qkv : gate_up, i, linear_role_name(LinearRole(r)));
-    w.blocks.push_back(std::move(b));
-  }
+  w.blocks.resize(size_t(c.n_layers));
+  if (!stream)
+    for (int i = 0; i < c.n_layers; ++i) w.blocks[size_t(i)] = read_block(rd, src, nm, c, i);
   if (c.final_norm) w.final_norm = rd.norm(nm.final_norm, H, ln_bias);
   // A tied head is the embedding matrix; some checkpoints still store a copy. A
   // packed model may hold the head quantized, tied or not.
-  if (rd.has_packed(nm.head) || (!c.tied_head && rd.has(nm.head)))
-    w.head = rd.linear(nm.head, c.vocab, E, false);
-  else {
+  if (separate_head(rd, nm, c)) {
+    if (!stream) w.head = rd.linear(nm.head, c.vocab, E, false);
+  } else {
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
     w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
   }
@@ -209,26 +252,43 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
 
 }  // namespace
 
+ModelConfig load_model_config(const std::string& path) {
+  namespace fs = std::filesystem;
+  GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
+  if (is_packed_model(path))
+    return config_from_json(read_packed_header(path)["config"].dump(), path + "/" + kPackedHeaderFile);
+  if (fs::is_directory(path)) return config_from_hf_json(HfCheckpoint(path).config_json(), path + "/config.json");
+  return config_from_gguf(GgufFile(path));
+}
+
 Model load_model(const std::string& path, const LoadOptions& options) {
   namespace fs = std::filesystem;
   GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
   Model m;
   m.source = path;
+  std::shared_ptr<const TensorSource> src;
+  std::shared_ptr<const SafetensorsFile> packed;
+  const TensorNames* names;
+  const PackedKernel kernel = parse_packed_kernel(options.kernel);
   if (is_packed_model(path)) {
     const nlohmann::json header = read_packed_header(path);
     m.cfg = config_from_json(header["config"].dump(), path + "/" + kPackedHeaderFile);
-    SafetensorsFile weights(path + "/" + kPackedWeightsFile);
-    m.w = load_weights(weights, packed_tensor_names(), m.cfg, &weights, parse_packed_kernel(options.kernel));
+    packed = std::make_shared<const SafetensorsFile>(path + "/" + kPackedWeightsFile);
+    src = packed;
+    names = &packed_tensor_names();
   } else if (fs::is_directory(path)) {
-    HfCheckpoint ckpt(path);
-    m.cfg = config_from_hf_json(ckpt.config_json(), path + "/config.json");
-    m.w = load_weights(ckpt, architecture(m.cfg.family).hf, m.cfg);
+    auto ckpt = std::make_shared<const HfCheckpoint>(path);
+    m.cfg = config_from_hf_json(ckpt->config_json(), path + "/config.json");
+    src = ckpt;
+    names = &architecture(m.cfg.family).hf;
   } else {
     m.gguf = std::make_shared<GgufFile>(path);
     m.cfg = config_from_gguf(*m.gguf);
-    GgufTensorSource src(*m.gguf);
-    m.w = load_weights(src, architecture(m.cfg.family).gguf, m.cfg);
+    src = std::make_shared<const SharedGgufSource>(m.gguf);
+    names = &architecture(m.cfg.family).gguf;
   }
+  m.w = load_weights(*src, *names, m.cfg, options.stream, packed.get(), kernel);
+  if (options.stream) m.stream = std::make_shared<SourceWeightStream>(src, packed, *names, m.cfg, kernel);
   GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
               options.head);
   // int8: a dense head becomes int8; a tied one's matrix then also serves the token

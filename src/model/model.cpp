@@ -11,10 +11,22 @@
 
 namespace gptqt {
 
-
 const char* linear_role_name(LinearRole r) {
   static const char* names[] = {"q", "k", "v", "o", "gate", "up", "down"};
   return names[int(r)];
+}
+
+LinearShape linear_shape(const ModelConfig& c, LinearRole r) {
+  switch (r) {
+    case LinearRole::q: return {c.q_dim(), c.hidden};
+    case LinearRole::k:
+    case LinearRole::v: return {c.kv_dim(), c.hidden};
+    case LinearRole::o: return {c.hidden, c.q_dim()};
+    case LinearRole::gate:
+    case LinearRole::up: return {c.ffn, c.hidden};
+    case LinearRole::down: return {c.hidden, c.ffn};
+  }
+  fail("internal: bad linear role {}", int(r));
 }
 
 void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
@@ -173,12 +185,34 @@ std::vector<float> Model::forward(const std::vector<int32_t>& tokens, KVCache* c
   return logits;
 }
 
+void Model::load_block(int i) {
+  if (block_loaded(i)) return;
+  GPTQT_CHECK(stream, "internal: block {} is not loaded and the model keeps no stream", i);
+  w.blocks[size_t(i)] = stream->load_block(i);
+}
+
+void Model::drop_block(int i) {
+  GPTQT_CHECK(stream, "internal: dropping block {} of a model that cannot read it again", i);
+  w.blocks.at(size_t(i)) = BlockWeights{};
+}
+
+void Model::load_head() {
+  if (w.head.op) return;
+  GPTQT_CHECK(stream, "internal: the head is not loaded and the model keeps no stream");
+  w.head = stream->load_head();
+}
+
+// Linear weights counted from the config's shapes: streamed blocks need not be loaded.
 int64_t Model::n_params() const {
   auto lin = [](const Linear& l) { return l.op ? int64_t(l.op->rows()) * l.op->cols() + int64_t(l.bias.size()) : 0; };
   int64_t n = int64_t(cfg.vocab) * cfg.embed_dim + int64_t(w.pos_embd.size()) + lin(w.project_in) + lin(w.project_out);
-  for (const auto& b : w.blocks)
-    for (const auto& l : b.lin) n += lin(l);
-  if (!cfg.tied_head) n += lin(w.head);
+  for (int r = 0; r < kNumLinearRoles; ++r) {
+    if (r == int(LinearRole::gate) && !cfg.gated()) continue;
+    const LinearShape s = linear_shape(cfg, LinearRole(r));
+    const bool bias = cfg.bias || (cfg.qkv_bias && r <= int(LinearRole::v));
+    n += cfg.n_layers * (int64_t(s.rows) * s.cols + (bias ? s.rows : 0));
+  }
+  if (!cfg.tied_head) n += int64_t(cfg.vocab) * cfg.embed_dim;
   return n;
 }
 

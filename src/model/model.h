@@ -29,6 +29,14 @@ class LinearInputObserver {
   virtual bool done() const { return false; }
 };
 
+// Reads the weights a model left on disk (LoadOptions::stream) when they are asked for.
+class WeightStream {
+ public:
+  virtual ~WeightStream() = default;
+  virtual BlockWeights load_block(int block) const = 0;
+  virtual Linear load_head() const = 0;  // a head that is not the embedding matrix
+};
+
 // Which positions a whole pass scores: all of them (perplexity), or only the last
 // (a prompt before generation, as llama.cpp does; the head is a fifth of
 // SmolLM2's weights, so scoring every prompt position costs a fifth more work).
@@ -40,6 +48,14 @@ class Model {
   ModelWeights w;
   std::string source;                // the file or folder it was loaded from
   std::shared_ptr<GgufFile> gguf;    // kept when loaded from GGUF (tokenizer metadata)
+  // Streaming (LoadOptions::stream): the blocks, and a head that is not the embedding
+  // matrix, stay on disk until load_block / load_head; drop_block frees a block again.
+  // A model larger than memory is worked on one block at a time this way.
+  std::shared_ptr<const WeightStream> stream;
+  bool block_loaded(int i) const { return bool(w.blocks.at(size_t(i))[LinearRole::q].op); }
+  void load_block(int i);  // no-op when loaded
+  void drop_block(int i);
+  void load_head();        // no-op when loaded
 
   // x: T x hidden. Positions pos0 .. pos0+T-1.
   void embed(const int32_t* tokens, int T, int pos0, float* x) const;
@@ -66,10 +82,14 @@ struct LoadOptions {
   // Q8_0 head such as SmolLM2's, a quarter of the bytes per generated token). A
   // tied int8 head also serves the token embeddings, and the fp32 table is dropped.
   std::string head = "f32";
+  // Leave the blocks (and a separate head) on disk, for Model::load_block.
+  bool stream = false;
 };
 
 // Loads a GGUF file, a Hugging Face checkpoint folder (config.json +
 // safetensors) or a packed gptqt folder.
 Model load_model(const std::string& path, const LoadOptions& options = {});
+// Only the config of what load_model would load (no weights are read).
+ModelConfig load_model_config(const std::string& path);
 
 }  // namespace gptqt

@@ -19,6 +19,12 @@ enum class LinearRole { q, k, v, o, gate, up, down };
 constexpr int kNumLinearRoles = 7;
 const char* linear_role_name(LinearRole r);
 
+// rows (outputs) x cols (inputs) of a role's layer in this config.
+struct LinearShape {
+  int rows, cols;
+};
+LinearShape linear_shape(const ModelConfig& c, LinearRole r);
+
 struct BlockWeights {
   Norm attn_norm, ffn_norm;      // before attention / MLP (after them when post_ln)
   Norm q_norm, k_norm;           // Qwen3, Gemma 3: over each head (head_dim weights), before RoPE

@@ -41,12 +41,36 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-template <typename HT>
-GptqFactor make_factor(const HT* h, int cols, const GptqOptions& o) {
+// Symmetric permutation in place: h[i][j] <- h[perm[i]][perm[j]], one spare row.
+void permute_symmetric(std::vector<float>& h, const std::vector<int>& perm) {
+  const size_t C = perm.size();
+  std::vector<float> tmp(C);
+  std::vector<char> placed(C, 0);
+  for (size_t s = 0; s < C; ++s) {  // rows, cycle by cycle: row i takes row perm[i]
+    if (placed[s]) continue;
+    std::copy_n(&h[s * C], C, tmp.data());
+    size_t i = s;
+    for (;;) {
+      placed[i] = 1;
+      const size_t next = size_t(perm[i]);
+      if (next == s) break;
+      std::copy_n(&h[next * C], C, &h[i * C]);
+      i = next;
+    }
+    std::copy_n(tmp.data(), C, &h[i * C]);
+  }
+  for (size_t i = 0; i < C; ++i) {  // then the columns of every row
+    float* row = &h[i * C];
+    std::copy_n(row, C, tmp.data());
+    for (size_t j = 0; j < C; ++j) row[j] = tmp[size_t(perm[j])];
+  }
+}
+
+GptqFactor make_factor(std::vector<float> h, int cols, const GptqOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  GPTQT_CHECK(cols > 0, "gptq: bad Hessian size {}", cols);
+  GPTQT_CHECK(cols > 0 && h.size() == size_t(cols) * size_t(cols), "gptq: bad Hessian size {}", cols);
   check_options(o);
-  check_finite(h, cols, cols, "gptq: Hessian");
+  check_finite(h.data(), cols, cols, "gptq: Hessian");
   const size_t C = cols;
   GptqFactor f;
   f.cols = cols;
@@ -56,34 +80,30 @@ GptqFactor make_factor(const HT* h, int cols, const GptqOptions& o) {
 
   // 1. Dead inputs: nothing ever reached them, so their weights cannot matter; H_ii = 1 keeps
   // the factorisation well defined.
-  std::vector<double> hdiag(C);
+  f.hdiag.resize(C);
   for (int i = 0; i < cols; ++i) {
-    hdiag[i] = double(h[i * C + i]);
-    if (hdiag[i] != 0) continue;
-    hdiag[i] = 1;
-    f.dead.push_back(i);
+    float& d = h[i * C + i];
+    if (d == 0) {
+      d = 1;
+      f.dead.push_back(i);
+    }
+    f.hdiag[i] = d;
   }
-  f.hdiag.assign(hdiag.begin(), hdiag.end());
 
   // 2. Act-order: process columns by decreasing H_ii (stable, so ties keep their order).
   f.perm.resize(C);
   std::iota(f.perm.begin(), f.perm.end(), 0);
-  if (o.act_order)
-    std::stable_sort(f.perm.begin(), f.perm.end(), [&](int a, int b) { return hdiag[a] > hdiag[b]; });
-
-  // 3-4. U with (H + λ·mean(diag H)·I)⁻¹ = UᵀU, in processing order.
-  InverseCholesky inv;
-  {
-    const std::vector<int>& perm = f.perm;
-    std::vector<double> hp(C * C);
-    for (int i = 0; i < cols; ++i)
-      for (int j = 0; j < cols; ++j) hp[i * C + j] = i == j ? hdiag[perm[i]] : double(h[perm[i] * C + perm[j]]);
-    inv = damped_inverse_cholesky(hp.data(), cols, o.damp, o.max_damp_tries);
+  if (o.act_order) {
+    std::stable_sort(f.perm.begin(), f.perm.end(), [&](int a, int b) { return f.hdiag[a] > f.hdiag[b]; });
+    permute_symmetric(h, f.perm);
   }
+
+  // 3-4. U with (H + λ·mean(diag H)·I)⁻¹ = UᵀU, in processing order, in H's own storage.
+  const InverseCholesky inv = damped_inverse_cholesky(h, cols, o.damp, o.max_damp_tries);
   f.ok = inv.ok;
   f.damp = inv.damp;
   f.damp_tries = inv.tries;
-  f.u.assign(inv.u.begin(), inv.u.end());
+  if (f.ok) f.u = std::move(h);
   f.seconds = seconds_since(start);
   return f;
 }
@@ -196,13 +216,13 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
   return result;
 }
 
-template <typename HT>
-GptqResult quantize_one(const float* w, int rows, int cols, const HT* h, const GridFitter& fitter,
+GptqResult quantize_one(const float* w, int rows, std::vector<float> h, const GridFitter& fitter,
                         const GptqOptions& o) {
+  const int cols = int(std::lround(std::sqrt(double(h.size()))));
   GPTQT_CHECK(rows > 0 && cols > 0, "gptq: bad shape {}x{}", rows, cols);
   check_options(o);
   check_finite(w, rows, cols, "gptq: weight matrix");
-  const GptqFactor f = make_factor(h, cols, o);
+  const GptqFactor f = make_factor(std::move(h), cols, o);
   GptqResult r = quantize_with(w, rows, f, fitter, o);
   r.report.seconds += f.seconds;
   return r;
@@ -210,8 +230,12 @@ GptqResult quantize_one(const float* w, int rows, int cols, const HT* h, const G
 
 }  // namespace
 
-GptqFactor gptq_factor(const double* h, int cols, const GptqOptions& options) { return make_factor(h, cols, options); }
-GptqFactor gptq_factor(const float* h, int cols, const GptqOptions& options) { return make_factor(h, cols, options); }
+GptqFactor gptq_factor(std::vector<float> h, int cols, const GptqOptions& options) {
+  return make_factor(std::move(h), cols, options);
+}
+GptqFactor gptq_factor(const double* h, int cols, const GptqOptions& options) {
+  return make_factor(std::vector<float>(h, h + size_t(cols) * size_t(cols)), cols, options);
+}
 
 GptqResult gptq_quantize(const float* w, int rows, const GptqFactor& factor, const GridFitter& fitter,
                          const GptqOptions& options) {
@@ -220,12 +244,14 @@ GptqResult gptq_quantize(const float* w, int rows, const GptqFactor& factor, con
 
 GptqResult gptq_quantize(const float* w, int rows, int cols, const double* h, const GridFitter& fitter,
                          const GptqOptions& options) {
-  return quantize_one(w, rows, cols, h, fitter, options);
+  GPTQT_CHECK(cols > 0, "gptq: bad shape {}x{}", rows, cols);
+  return quantize_one(w, rows, std::vector<float>(h, h + size_t(cols) * size_t(cols)), fitter, options);
 }
 
 GptqResult gptq_quantize(const float* w, int rows, int cols, const float* h, const GridFitter& fitter,
                          const GptqOptions& options) {
-  return quantize_one(w, rows, cols, h, fitter, options);
+  GPTQT_CHECK(cols > 0, "gptq: bad shape {}x{}", rows, cols);
+  return quantize_one(w, rows, std::vector<float>(h, h + size_t(cols) * size_t(cols)), fitter, options);
 }
 
 }  // namespace gptqt::quant

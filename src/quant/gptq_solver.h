@@ -40,7 +40,7 @@ struct GptqFactor {
   std::vector<int> perm;        // processing order (act-order: by decreasing H_ii)
   std::vector<float> hdiag;     // H_ii by original column, 1 for dead inputs
   std::vector<int> dead;        // columns with H_ii = 0: their weights are zeroed
-  std::vector<float> u;         // cols × cols, upper: (H + λ·mean(diag H)·I)⁻¹ = UᵀU in processing order
+  std::vector<float> u;         // cols × cols, upper: (H + λ·mean(diag H)·I)⁻¹ = UᵀU in processing order; empty unless ok
   bool ok = false;              // false: no λ gave a usable factor (layers fall back to RTN)
   double damp = 0;              // λ used (the last one tried when !ok)
   int damp_tries = 0;
@@ -50,10 +50,11 @@ struct GptqFactor {
   int max_damp_tries = 0;
 };
 
-// h: cols × cols, row-major, symmetric (fp64 or fp32). NaN/Inf in h or bad options
-// throw gptqt::Error.
+// h: cols × cols, row-major, symmetric; factored in its own storage (pass it with
+// std::move: a wide layer's Hessian is gigabytes). The fp64 overload copies to fp32.
+// NaN/Inf in h or bad options throw gptqt::Error.
+GptqFactor gptq_factor(std::vector<float> h, int cols, const GptqOptions& options);
 GptqFactor gptq_factor(const double* h, int cols, const GptqOptions& options);
-GptqFactor gptq_factor(const float* h, int cols, const GptqOptions& options);
 
 // w: rows × cols, row-major, quantized against a factor made with the same options.
 GptqResult gptq_quantize(const float* w, int rows, const GptqFactor& factor, const GridFitter& fitter,

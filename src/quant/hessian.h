@@ -1,7 +1,15 @@
 // Streaming accumulation of the GPTQ Hessian proxy H = (2/N) Σ x xᵀ over the N calibration
-// tokens reaching one linear layer (method.md §3). The calibration pipeline feeds it batches
-// of activation rows as they are produced; nothing but the running sum is kept.
+// tokens reaching one linear layer (method.md §3). The calibration pipeline feeds it one
+// window of activation rows at a time; nothing but the running sum is kept.
+//
+// The sum is fp32, as in the GPTQ reference, and is added to in a fixed order: window by
+// window, each window's xᵀx added into the sum one panel of rows at a time by the same
+// sgemm calls whatever the number of threads. That order is what a data-parallel run
+// reproduces (windows split over processes, panels passed from one to the next), so
+// both give the same bits. A layer of 28,672 inputs (70B's down projection) needs one
+// 3.3 GB matrix, which the solver then factors in place.
 #pragma once
+#include <cstddef>
 #include <vector>
 
 namespace gptqt::quant {
@@ -15,14 +23,23 @@ class HessianAccumulator {
 
   int cols() const { return cols_; }
   long samples() const { return n_; }
-  // H = (2/N) Σ x xᵀ, cols × cols, row-major, symmetric. Throws when no tokens were added.
-  std::vector<double> hessian() const;
+  // H = (2/N) Σ x xᵀ, cols × cols, row-major, symmetric. Hands over the accumulator's
+  // storage (no copy), after which only cols() and samples() remain. Throws when no
+  // tokens were added or the sums were already taken.
+  std::vector<float> take_hessian();
+
+  // Rows [row0, row1) of the running sum Σ x xᵀ (the upper part from the diagonal on):
+  // the unit a data-parallel run passes between processes.
+  static constexpr int kPanelRows = 256;
+  float* panel(int row0) { return &sum_[std::size_t(row0) * cols_ + row0]; }
+  // Adds x's contribution to the panel of rows [row0, row1) only.
+  void add_panel(const float* x, long tokens, int row0, int row1);
+  void add_samples(long tokens) { n_ += tokens; }
 
  private:
   int cols_;
   long n_ = 0;
-  std::vector<double> sum_;   // Σ x xᵀ, upper triangle (row-major, i ≤ j)
-  std::vector<float> chunk_;  // x_chunkᵀ x_chunk of one chunk, upper triangle
+  std::vector<float> sum_;  // Σ x xᵀ, row-major; the upper triangle is kept, the rest is scratch
 };
 
 }  // namespace gptqt::quant

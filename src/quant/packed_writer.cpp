@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "model/packed_model.h"
 #include "quant/output_folder.h"
 #include "quant/packed_conversion.h"
+#include "quant/work_dir.h"
 
 namespace gptqt::quant {
 
@@ -77,10 +79,26 @@ std::string quant_log_csv(const PipelineResult& r) {
 }
 
 double write_packed_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
-                          const PackedModelInfo& info, const std::string& out_dir) {
+                          const PackedModelInfo& info, const std::string& out_dir, const WorkDir* work) {
   const TensorNames& nm = packed_tensor_names();
   const ModelConfig& c = model.cfg;
-  SafetensorsWriter w;
+  // Everything goes into a temporary folder first, swapped in atomically at the
+  // end (quant/output_folder.h).
+  const std::string tmp = temporary_output_folder(out_dir);
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  struct RemoveUnlessDone {
+    const std::string& dir;
+    bool done = false;
+    ~RemoveUnlessDone() {
+      std::error_code ec;
+      if (!done) fs::remove_all(dir, ec);
+    }
+  } cleanup{tmp};
+
+  // Tensors go to the file as they are added: a streamed model is written one block
+  // at a time, each read again from the source and the work folder.
+  SafetensorsWriter w(tmp + "/" + kPackedWeightsFile);
   w.add_f32(nm.tok_embd, {c.vocab, c.embed_dim}, model.w.tok_embd.data());
   if (!model.w.pos_embd.empty())
     w.add_f32(nm.pos_embd, {int64_t(model.w.pos_embd.size()) / c.hidden, c.hidden}, model.w.pos_embd.data());
@@ -96,12 +114,17 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     write_packed_linear(w, strip_weight(nm.head), p, /*fp16=*/true);
     head_bpw = p.bits_per_weight();
   } else if (!c.tied_head) {
-    add_dense(w, nm.head, model.w.head);
+    if (model.w.head.op)
+      add_dense(w, nm.head, model.w.head);
+    else
+      add_dense(w, nm.head, model.stream->load_head());
   }
 
   double qbits = 0, qweights = 0;
   for (int b = 0; b < c.n_layers; ++b) {
-    const BlockWeights& bw = model.w.blocks[size_t(b)];
+    std::optional<BlockWeights> streamed;
+    if (!model.block_loaded(b)) streamed = model.stream->load_block(b);
+    const BlockWeights& bw = streamed ? *streamed : model.w.blocks[size_t(b)];
     add_norm(w, block_name(nm.attn_norm, b), bw.attn_norm);
     add_norm(w, block_name(nm.ffn_norm, b), bw.ffn_norm);
     if (c.post_norms) {
@@ -112,10 +135,16 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
       add_norm(w, block_name(nm.q_norm, b), bw.q_norm);
       add_norm(w, block_name(nm.k_norm, b), bw.k_norm);
     }
+    const QuantizedBlock& kept = result.blocks.at(size_t(b));
+    const bool on_disk = std::none_of(kept.lin.begin(), kept.lin.end(), [](const auto& q) { return q.has_value(); });
+    GPTQT_CHECK(!on_disk || work, "block {}: no quantized weights to write", b);
+    std::optional<QuantizedBlock> saved;
+    if (on_disk) saved = QuantizedBlock{work->load_block(b).lin};
+    const QuantizedBlock& qb = saved ? *saved : kept;
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (!bw.lin[r].op) continue;
       const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);
-      const auto& q = result.blocks.at(size_t(b)).lin[r];
+      const auto& q = qb.lin[r];
       GPTQT_CHECK(q.has_value(), "block {} {}: no quantized weights to write", b, linear_role_name(LinearRole(r)));
       PackedLinear p = to_packed(*q);
       write_packed_linear(w, base, p, /*fp16=*/true);
@@ -154,22 +183,12 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
        {{"text", info.calibration}, {"nsamples", info.nsamples}, {"seqlen", info.seqlen}, {"seed", info.seed}}},
   };
 
-  // Everything goes into a temporary folder first, swapped in atomically at the
-  // end (quant/output_folder.h).
-  const std::string tmp = temporary_output_folder(out_dir);
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  try {
-    w.write(tmp + "/" + kPackedWeightsFile);
-    copy_tokenizer(model, tmp);
-    write_file_atomic(tmp + "/quant_log.csv", quant_log_csv(result));
-    write_file_atomic(tmp + "/" + kPackedHeaderFile, header.dump(2) + "\n");
-    install_output_folder(tmp, out_dir);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+  w.commit();
+  copy_tokenizer(model, tmp);
+  write_file_atomic(tmp + "/quant_log.csv", quant_log_csv(result));
+  write_file_atomic(tmp + "/" + kPackedHeaderFile, header.dump(2) + "\n");
+  install_output_folder(tmp, out_dir);
+  cleanup.done = true;
   return bpw;
 }
 

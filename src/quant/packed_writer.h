@@ -16,11 +16,15 @@ struct PackedModelInfo {
   bool true_sequential = false;
 };
 
-// `model` supplies the unquantized tensors (embeddings, norms, head, biases);
-// `result` the quantized linear layers. Returns the bits per weight of the
-// quantized layers as stored (planes + fp16 alpha/offset).
+class WorkDir;
+
+// `model` supplies the unquantized tensors (embeddings, norms, head, biases; a
+// streamed model's blocks and head are read again from its source); `result` the
+// quantized linear layers, or `work` for blocks whose layers the result no longer
+// holds. Returns the bits per weight of the quantized layers as stored (planes +
+// fp16 alpha/offset).
 double write_packed_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
-                          const PackedModelInfo& info, const std::string& out_dir);
+                          const PackedModelInfo& info, const std::string& out_dir, const WorkDir* work = nullptr);
 
 // quant_log.csv: one row per layer (block, layer, loss, damp, seconds, ...).
 std::string quant_log_csv(const PipelineResult& result);

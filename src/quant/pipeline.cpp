@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "core/progress.h"
+#include "quant/calibration_states.h"
 #include "quant/hessian.h"
 #include "quant/rtn.h"
 #include "quant/work_dir.h"
@@ -58,12 +59,13 @@ class HessianObserver : public LinearInputObserver {
   bool done() const override { return seen_ == wanted_.size(); }
   void new_pass() { seen_ = 0; }
   const HessianAccumulator& of(LinearRole r) const { return acc_.at(owner(r)); }
-  // The solver's factor of r's Hessian, made once for all the roles that share it.
+  // The solver's factor of r's Hessian, made once for all the roles that share it, in
+  // the Hessian's own storage.
   const GptqFactor& factor(LinearRole r, const GptqOptions& o) {
     auto it = factors_.find(owner(r));
     if (it == factors_.end()) {
-      const HessianAccumulator& acc = of(r);
-      it = factors_.emplace(owner(r), gptq_factor(acc.hessian().data(), acc.cols(), o)).first;
+      HessianAccumulator& acc = acc_.at(owner(r));
+      it = factors_.emplace(owner(r), gptq_factor(acc.take_hessian(), acc.cols(), o)).first;
     }
     return it->second;
   }
@@ -146,19 +148,21 @@ QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear&
 
 // The head, after every block: its inputs are the final hidden states of the
 // calibration (xs holds the last block's outputs).
-void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<std::vector<float>>& xs,
-                   PipelineResult& res) {
+void quantize_head(Model& model, const PipelineOptions& opt, const CalibrationStates& xs, PipelineResult& res) {
   const MethodOptions hm = head_method(opt.method);
+  model.load_head();
   const DenseLinear* dense = model.w.head.dense();
   GPTQT_CHECK(dense, "the head is already quantized");
   std::optional<HessianAccumulator> acc;
   if (uses_solver(hm)) {
     acc.emplace(dense->cols());
-    for (size_t s = 0; s < xs.size(); ++s) {
-      const int T = int(opt.calibration[s].size());
+    std::vector<float> x;
+    for (size_t s = 0; s < xs.windows(); ++s) {
+      const int T = xs.tokens(s);
       auto t0 = Clock::now();
       std::vector<float> h(size_t(T) * model.cfg.embed_dim);
-      model.final(xs[s].data(), T, h.data());
+      xs.get(s, x);
+      model.final(x.data(), T, h.data());
       res.forward_seconds += since(t0);
       t0 = Clock::now();
       acc->add(h.data(), T);
@@ -171,7 +175,7 @@ void quantize_head(Model& model, const PipelineOptions& opt, const std::vector<s
   std::optional<SolverInput> solver;
   if (acc) {
     try {
-      factor.emplace(gptq_factor(acc->hessian().data(), acc->cols(), solver_options(hm)));
+      factor.emplace(gptq_factor(acc->take_hessian(), acc->cols(), solver_options(hm)));
     } catch (const Error& e) {
       fail("the output head: {}", e.what());
     }
@@ -207,26 +211,42 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   if (!opt.work_dir.empty()) work.emplace(opt.work_dir, opt.fingerprint);
 
   // Hidden states entering the current block, one buffer per calibration window.
-  std::vector<std::vector<float>> xs;
+  CalibrationStates xs(opt.states, c.hidden);
+  std::vector<float> x;  // one window's states in fp32
   if (solver) {
     auto t0 = Clock::now();
     for (const auto& s : opt.calibration) {
-      xs.emplace_back(s.size() * size_t(c.hidden));
-      model.embed(s.data(), int(s.size()), 0, xs.back().data());
+      x.resize(s.size() * size_t(c.hidden));
+      model.embed(s.data(), int(s.size()), 0, x.data());
+      xs.add(x, int(s.size()));
     }
     res.forward_seconds += since(t0);
   }
   auto propagate = [&](int b) {
     auto t0 = Clock::now();
-    for (size_t s = 0; s < xs.size(); ++s) model.block(b, xs[s].data(), int(opt.calibration[s].size()), 0);
+    for (size_t s = 0; s < xs.windows(); ++s) {
+      xs.get(s, x);
+      model.block(b, x.data(), xs.tokens(s), 0);
+      xs.set(s, x, b);
+    }
     res.forward_seconds += since(t0);
   };
 
+  // A streamed model keeps one block in memory: once the calibration has passed it,
+  // its weights go, and its quantized layers are read back from the work folder.
+  auto let_go = [&](int b) {
+    if (!model.stream || !work) return;
+    model.drop_block(b);
+    res.blocks[size_t(b)] = {};
+  };
+
+  if (model.stream) model.load_block(0);  // the plan is read off the first block's layers
   const auto plan = stages(model, opt.true_sequential);
   Progress progress("quantize", c.n_layers, opt.progress);
   int quantized_now = 0;
   for (int b = 0; b < c.n_layers; ++b) {
     // A block finished by an earlier, interrupted run of the same job: reuse it.
+    if (model.stream) model.load_block(b);
     if (work && work->has_block(b)) {
       WorkDir::Block saved = work->load_block(b);
       for (int r = 0; r < kNumLinearRoles; ++r) {
@@ -242,6 +262,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       res.log.insert(res.log.end(), saved.log.begin(), saved.log.end());
       ++res.resumed_blocks;
       if (solver) propagate(b);
+      let_go(b);
       progress.update(b + 1, "(resumed)");
       continue;
     }
@@ -256,10 +277,10 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       HessianObserver obs(stage);
       if (solver) {
         auto t0 = Clock::now();
-        for (size_t s = 0; s < xs.size(); ++s) {
-          std::vector<float> x = xs[s];  // the block's output is not needed here, only its linear inputs
-          obs.new_pass();                // so the pass stops after the stage's last input
-          model.block(b, x.data(), int(opt.calibration[s].size()), 0, nullptr, &obs);
+        for (size_t s = 0; s < xs.windows(); ++s) {
+          xs.get(s, x);    // the block's output is not needed here, only its linear inputs,
+          obs.new_pass();  // so the pass stops after the stage's last input
+          model.block(b, x.data(), xs.tokens(s), 0, nullptr, &obs);
         }
         res.forward_seconds += since(t0) - obs.seconds;
         res.hessian_seconds += obs.seconds;
@@ -292,6 +313,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     res.log.insert(res.log.end(), rows.begin(), rows.end());
     res.total_seconds = since(start);
     if (on_block_done) on_block_done(res, b);
+    let_go(b);
     progress.update(b + 1);
   }
   if (opt.method.head_bits > 0) quantize_head(model, opt, xs, res);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/model.h"
+#include "quant/calibration_states.h"
 #include "quant/method.h"
 #include "quant/quantized_linear.h"
 
@@ -20,6 +21,7 @@ struct PipelineOptions {
   MethodOptions method;
   bool true_sequential = false;                   // Llama: [q,k,v] -> [o] -> [gate,up] -> [down]
   std::vector<std::vector<int32_t>> calibration;  // token windows; needed when the method uses the solver
+  StateStorage states = StateStorage::fp32;       // how the hidden states between blocks are kept
   std::string work_dir;                           // where finished blocks are kept for resume ("" = none)
   std::string fingerprint;                        // identifies the job; resume requires the same
   int max_blocks = 0;  // > 0: stop after quantizing this many blocks in this run (the work folder keeps them)
@@ -53,6 +55,9 @@ struct PipelineResult {
 // quantized model would). With method.head_bits > 0 the head follows, its
 // Hessian taken from the calibration's final hidden states; its log row has
 // block = n_layers. `on_block_done` runs after each block (progress, logs).
+// A streamed model (Model::stream) with a work folder holds one block at a time:
+// each is loaded when its turn comes and dropped after, and `blocks` of the result
+// stays empty (write_packed_model reads the layers from the work folder).
 PipelineResult quantize_model(Model& model, const PipelineOptions& options,
                               const std::function<void(const PipelineResult&, int block)>& on_block_done = {});
 

@@ -75,7 +75,7 @@ bool WorkDir::has_block(int b) const { return fs::exists(block_path(b)); }
 
 void WorkDir::save_block(int b, const std::array<std::optional<QuantizedLinear>, kNumLinearRoles>& lin,
                          const std::vector<LayerLogRow>& log) const {
-  SafetensorsWriter w;
+  SafetensorsWriter w(block_path(b));
   for (int r = 0; r < kNumLinearRoles; ++r)
     if (lin[r]) write_packed_linear(w, linear_role_name(LinearRole(r)), to_packed(*lin[r]), /*fp16=*/false);
   json rows = json::array();
@@ -86,7 +86,7 @@ void WorkDir::save_block(int b, const std::array<std::optional<QuantizedLinear>,
   w.set_metadata("log", rows.dump());
   w.set_metadata("block", std::to_string(b));
   w.set_metadata("fingerprint", fingerprint_);
-  w.write(block_path(b));
+  w.commit();
 }
 
 WorkDir::Block WorkDir::load_block(int b) const {

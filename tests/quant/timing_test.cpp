@@ -89,7 +89,7 @@ TEST(Timing, DISABLED_SolverOnRandomLayer) {
   const auto t0 = std::chrono::steady_clock::now();
   HessianAccumulator acc(n);
   acc.add(x.data(), tokens);
-  const std::vector<double> h = acc.hessian();
+  const std::vector<float> h = acc.take_hessian();
   std::printf("%dx%d layer, %d tokens: Hessian accumulation %.2f s\n", n, n, tokens, seconds_since(t0));
 
   struct Case {
