@@ -34,8 +34,8 @@ class Reader {
  public:
   // packed: the packed model's weights, where linear layers may be stored quantized.
   explicit Reader(const TensorSource& src, float norm_offset, const SafetensorsFile* packed = nullptr,
-                  PackedKernel kernel = PackedKernel::lut)
-      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset) {}
+                  PackedKernel kernel = PackedKernel::lut, bool linear_weights = true)
+      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset), linear_weights_(linear_weights) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -45,6 +45,7 @@ class Reader {
     return "";
   }
   bool has(const std::string& name) const { return !name.empty() && !resolve(name).empty(); }
+  bool linear_weights() const { return linear_weights_; }
 
   std::vector<float> get(const std::string& name, std::vector<int64_t> want) const {
     std::string n = resolve(name);
@@ -70,7 +71,9 @@ class Reader {
 
   Linear linear(const std::string& name, int rows, int cols, bool bias) const {
     Linear l;
-    if (has_packed(name)) {
+    if (!linear_weights_) {  // the bias alone; the weights are wanted elsewhere
+      GPTQT_CHECK(has(name) || has_packed(name), "{}: missing tensor {}", src_.describe(), name);
+    } else if (has_packed(name)) {
       const std::string base = packed_base(name);
       PackedLinear q = read_packed_linear(*packed_, base);
       GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
@@ -103,6 +106,7 @@ class Reader {
   const SafetensorsFile* packed_;
   PackedKernel kernel_;
   float norm_offset_;
+  bool linear_weights_;
 };
 
 // BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
@@ -165,6 +169,7 @@ BlockWeights read_block(const Reader& rd, const TensorSource& src, const TensorN
     const LinearShape shape = linear_shape(c, LinearRole(r));
     b.lin[r] = rd.linear(block_name(nm.lin[r], i), shape.rows, shape.cols, bias);
   }
+  if (!rd.linear_weights()) return b;  // norms and biases were all that was wanted
   // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
   for (int r = 0; r < kNumLinearRoles; ++r)
     GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !c.gated()), "{}: missing tensor {} (block {}'s {})",
@@ -190,18 +195,25 @@ class SourceWeightStream : public WeightStream {
   SourceWeightStream(std::shared_ptr<const TensorSource> src, std::shared_ptr<const SafetensorsFile> packed,
                      const TensorNames& nm, const ModelConfig& c, PackedKernel kernel)
       : src_(std::move(src)), packed_(std::move(packed)), nm_(nm), c_(c), kernel_(kernel) {}
-  BlockWeights load_block(int i) const override {
+  BlockWeights load_block(int i, bool linear_weights) const override {
     GPTQT_CHECK(0 <= i && i < c_.n_layers, "internal: no block {}", i);
-    return read_block(reader(), *src_, nm_, c_, i);
+    return read_block(reader(linear_weights), *src_, nm_, c_, i);
+  }
+  std::vector<float> load_embeddings() const override {
+    return reader().get(nm_.tok_embd, {c_.vocab, c_.embed_dim});
   }
   Linear load_head() const override {
     const Reader rd = reader();
-    GPTQT_CHECK(separate_head(rd, nm_, c_), "internal: the head is tied");
-    return rd.linear(nm_.head, c_.vocab, c_.embed_dim, false);
+    if (separate_head(rd, nm_, c_)) return rd.linear(nm_.head, c_.vocab, c_.embed_dim, false);
+    Linear l;
+    l.op = std::make_unique<DenseLinear>(c_.vocab, c_.embed_dim, load_embeddings());
+    return l;
   }
 
  private:
-  Reader reader() const { return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_); }
+  Reader reader(bool linear_weights = true) const {
+    return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_, linear_weights);
+  }
   std::shared_ptr<const TensorSource> src_;
   std::shared_ptr<const SafetensorsFile> packed_;
   TensorNames nm_;
@@ -209,15 +221,15 @@ class SourceWeightStream : public WeightStream {
   PackedKernel kernel_;
 };
 
-// Everything outside the blocks; the blocks too unless they are streamed, and the
-// head unless it is separate and streamed.
+// Everything outside the blocks; streamed, the blocks, the token embeddings and
+// the head stay on disk (the three largest parts of a model).
 ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c, bool stream,
                           const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
   Reader rd(src, nm.norm_offset, packed, kernel);
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
-  w.tok_embd = rd.get(nm.tok_embd, {c.vocab, E});
+  if (!stream) w.tok_embd = rd.get(nm.tok_embd, {c.vocab, E});
   if (c.pos == PosKind::learned) w.pos_embd = rd.get(nm.pos_embd, {c.max_ctx + c.pos_offset, H});
   if (c.embed_norm) w.embed_norm = rd.norm(nm.embed_norm, H, ln_bias);
   if (E != H) {
@@ -234,7 +246,7 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     if (!stream) w.head = rd.linear(nm.head, c.vocab, E, false);
   } else {
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
-    w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
+    if (!stream) w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
   }
   if (c.rope_scaling.type == RopeScalingType::factors) {
     GPTQT_CHECK(!nm.rope_freqs.empty(), "{}: RoPE frequency factors need a rope_freqs tensor", src.describe());

@@ -196,6 +196,17 @@ void Model::drop_block(int i) {
   w.blocks.at(size_t(i)) = BlockWeights{};
 }
 
+void Model::load_embeddings() {
+  if (!w.tok_embd.empty()) return;
+  GPTQT_CHECK(stream, "internal: the embeddings are not loaded and the model keeps no stream");
+  w.tok_embd = stream->load_embeddings();
+}
+
+void Model::drop_embeddings() {
+  GPTQT_CHECK(stream, "internal: dropping the embeddings of a model that cannot read them again");
+  std::vector<float>().swap(w.tok_embd);
+}
+
 void Model::load_head() {
   if (w.head.op) return;
   GPTQT_CHECK(stream, "internal: the head is not loaded and the model keeps no stream");

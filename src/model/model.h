@@ -33,8 +33,10 @@ class LinearInputObserver {
 class WeightStream {
  public:
   virtual ~WeightStream() = default;
-  virtual BlockWeights load_block(int block) const = 0;
-  virtual Linear load_head() const = 0;  // a head that is not the embedding matrix
+  // linear_weights = false: norms and biases only (the layers' weights stay empty).
+  virtual BlockWeights load_block(int block, bool linear_weights = true) const = 0;
+  virtual std::vector<float> load_embeddings() const = 0;  // vocab x embed_dim
+  virtual Linear load_head() const = 0;                      // tied: a copy of the embeddings
 };
 
 // Which positions a whole pass scores: all of them (perplexity), or only the last
@@ -48,14 +50,17 @@ class Model {
   ModelWeights w;
   std::string source;                // the file or folder it was loaded from
   std::shared_ptr<GgufFile> gguf;    // kept when loaded from GGUF (tokenizer metadata)
-  // Streaming (LoadOptions::stream): the blocks, and a head that is not the embedding
-  // matrix, stay on disk until load_block / load_head; drop_block frees a block again.
-  // A model larger than memory is worked on one block at a time this way.
+  // Streaming (LoadOptions::stream): the blocks, the token embeddings and the head
+  // stay on disk until load_block / load_embeddings / load_head, and the drop_*
+  // calls free them again. A model larger than memory is worked on one block at a
+  // time this way.
   std::shared_ptr<const WeightStream> stream;
   bool block_loaded(int i) const { return bool(w.blocks.at(size_t(i))[LinearRole::q].op); }
-  void load_block(int i);  // no-op when loaded
+  void load_block(int i);  // each load_* is a no-op when the part is loaded
   void drop_block(int i);
-  void load_head();        // no-op when loaded
+  void load_embeddings();
+  void drop_embeddings();
+  void load_head();
 
   // x: T x hidden. Positions pos0 .. pos0+T-1.
   void embed(const int32_t* tokens, int T, int pos0, float* x) const;
@@ -82,7 +87,7 @@ struct LoadOptions {
   // Q8_0 head such as SmolLM2's, a quarter of the bytes per generated token). A
   // tied int8 head also serves the token embeddings, and the fp32 table is dropped.
   std::string head = "f32";
-  // Leave the blocks (and a separate head) on disk, for Model::load_block.
+  // Leave the blocks, the token embeddings and the head on disk (Model::stream).
   bool stream = false;
 };
 

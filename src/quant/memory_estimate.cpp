@@ -26,22 +26,19 @@ double sq(double x) { return x * x; }
 
 std::string MemoryEstimate::describe() const {
   return fmt::format(
-      "{:.1f} GiB (weights outside the blocks {:.1f}, one block {:.1f}, Hessians {:.1f}, the head's turn {:.1f}, "
-      "calibration states {:.1f}, process {:.1f})",
-      total() / kGiB, globals / kGiB, block / kGiB, hessians / kGiB, head / kGiB, states / kGiB, base / kGiB);
+      "{:.1f} GiB (the largest phase of: embedding {:.1f}, blocks {:.1f}, head {:.1f}, writing {:.1f}; "
+      "calibration states {:.1f} but while writing; the process {:.1f})",
+      total() / kGiB, embed / kGiB, blocks / kGiB, head / kGiB, write / kGiB, states / kGiB, base / kGiB);
 }
 
 MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOptions& o, int nsamples, int seqlen,
                                         bool stream) {
   MemoryEstimate e;
   e.base = kBaseBytes;
-  const double embd = double(c.vocab) * c.embed_dim * kFloat;
-  // A tied head is a copy of the table; a separate one stays on disk when streamed
-  // until the end (then only if it is quantized, when the blocks are gone).
-  e.globals = embd * (c.tied_head ? 2 : stream ? 1 : 2);
-  if (c.pos == PosKind::learned) e.globals += double(c.max_ctx + c.pos_offset) * c.hidden * kFloat;
-  if (c.embed_dim != c.hidden) e.globals += 2.0 * c.embed_dim * c.hidden * kFloat;
-
+  const double embd = double(c.vocab) * c.embed_dim;  // weights of the embedding table, and of the head
+  double small = 0;                                    // weights outside the blocks that are always held
+  if (c.pos == PosKind::learned) small += double(c.max_ctx + c.pos_offset) * c.hidden;
+  if (c.embed_dim != c.hidden) small += 2.0 * c.embed_dim * c.hidden;
   double block = 0, largest = 0;
   for (int r = 0; r < kNumLinearRoles; ++r) {
     if (r == int(LinearRole::gate) && !c.gated()) continue;
@@ -49,23 +46,30 @@ MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOpti
     block += double(s.rows) * s.cols;
     largest = std::max(largest, double(s.rows) * s.cols);
   }
-  // The solver's transposed copy and the dequantized result (fp32), codes twice (bytes).
-  // Not streamed, every block is held (and the quantized layers with them).
-  e.block = (stream ? 1 : c.n_layers) * block * kFloat + largest * (2 * kFloat + 2) + (stream ? 0 : c.n_layers * block);
+  // Held throughout when not streamed: every block in fp32 and quantized (1-byte
+  // codes), the table and the head.
+  const double resident = kFloat * small + (stream ? 0 : c.n_layers * block * (kFloat + 1) + 2 * embd * kFloat);
 
   const bool solver = uses_solver(o.method);
   if (solver) {
-    // One fp32 matrix per distinct input; with true-sequential a stage's at a time.
-    const double qkv = sq(c.hidden), out = sq(c.q_dim()), mlp_in = sq(c.hidden), down = sq(c.ffn);
-    e.hessians = kFloat * (o.true_sequential ? std::max({qkv, out, mlp_in, down}) : qkv + out + mlp_in + down);
     const double T = seqlen;
     const double window = T * (4.0 * c.hidden + 2.0 * c.q_dim() + 2.0 * c.kv_dim() + 3.0 * c.ffn) * kFloat +
-                          256.0 * T * kFloat;  // activations of one window in the forward pass, attention scores
+                          256.0 * T * kFloat;  // one window's activations in the forward pass, attention scores
     e.states = double(nsamples) * T * c.hidden * double(CalibrationStates::element_bytes(o.states)) + window;
   }
-  if (o.method.head_bits > 0)  // a separate head is read then; a tied one is counted in globals
-    e.head = (c.tied_head || !stream ? 0 : embd) + embd / kFloat * (2 * kFloat + 2) +
-             (solver ? sq(c.embed_dim) * kFloat : 0);
+  e.embed = resident + (stream ? embd * kFloat : 0);
+  // The quantizer's transposed copy and dequantized result (fp32) of a layer, its codes twice.
+  const double layer_copies = largest * (2 * kFloat + 2);
+  double hessians = 0;
+  if (solver) {  // one fp32 matrix per distinct input; with true-sequential a stage's at a time
+    const double qkv = sq(c.hidden), out = sq(c.q_dim()), mlp_in = sq(c.hidden), down = sq(c.ffn);
+    hessians = kFloat * (o.true_sequential ? std::max({qkv, out, mlp_in, down}) : qkv + out + mlp_in + down);
+  }
+  e.blocks = resident + (stream ? block * kFloat : 0) + layer_copies + hessians;
+  if (o.method.head_bits > 0)
+    e.head = resident + (stream ? embd * kFloat : 0) + embd * (2 * kFloat + 2) + (solver ? sq(c.embed_dim) * kFloat : 0);
+  // Writing: one table in fp32 at a time, one block's layers (codes, then sign planes).
+  e.write = resident + (stream ? embd * kFloat + block * 2 : 0);
   return e;
 }
 

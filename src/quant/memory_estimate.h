@@ -1,9 +1,9 @@
 // What `gptqt quantize` will hold in memory at its peak, worked out from the config
 // before any work starts, so that a job the machine cannot hold is refused at once
-// rather than killed hours in. A streamed model holds one block at a time (model.h).
+// rather than killed hours in. A streamed model (model.h) holds one large part at a
+// time, so the peak is the largest of the job's phases.
 #pragma once
 #include <algorithm>
-#include <cstdint>
 #include <string>
 
 #include "model/config.h"
@@ -12,17 +12,19 @@
 namespace gptqt::quant {
 
 struct MemoryEstimate {
-  // Bytes of each part at the peak: the weights outside the blocks, one block in fp32
-  // with the quantizer's copies of its largest layer, the Hessians alive at once, the
-  // output head's quantization (after the blocks, instead of them), the calibration
-  // states with one window's forward temporaries, and the process itself.
-  double globals = 0, block = 0, hessians = 0, head = 0, states = 0, base = 0;
-  double total() const { return globals + std::max(block + hessians, head) + states + base; }
-  std::string describe() const;  // "5.2 GiB (weights outside the blocks 2.0, one block 0.9, ...)"
+  // Bytes each phase holds besides the process itself (`base`):
+  double embed = 0;   // the embedding table, while the calibration is embedded
+  double blocks = 0;  // a block in fp32, the quantizer's copies of its largest layer, its Hessians
+  double head = 0;    // the output head's quantization (method.head_bits > 0)
+  double write = 0;   // the largest table being written, with one block's quantized layers
+  double states = 0;  // the calibration's hidden states and one window's forward temporaries (all but writing)
+  double base = 0;
+  double total() const { return base + std::max(states + std::max({embed, blocks, head}), write); }
+  std::string describe() const;  // "5.2 GiB (blocks 1.8, calibration states 0.1, ...)"
 };
 
-// nsamples × seqlen: the calibration (0 × 0 without a solver). `stream`: the
-// blocks are loaded one at a time (else all are held in fp32).
+// nsamples × seqlen: the calibration (0 × 0 without a solver). `stream`: the model
+// is streamed (else every block and table is held in fp32 throughout).
 MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOptions& options, int nsamples,
                                         int seqlen, bool stream);
 

@@ -99,7 +99,11 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   // Tensors go to the file as they are added: a streamed model is written one block
   // at a time, each read again from the source and the work folder.
   SafetensorsWriter w(tmp + "/" + kPackedWeightsFile);
-  w.add_f32(nm.tok_embd, {c.vocab, c.embed_dim}, model.w.tok_embd.data());
+  // A streamed model's embeddings and head are read again, one at a time.
+  if (!model.w.tok_embd.empty())
+    w.add_f32(nm.tok_embd, {c.vocab, c.embed_dim}, model.w.tok_embd.data());
+  else
+    w.add_f32(nm.tok_embd, {c.vocab, c.embed_dim}, model.stream->load_embeddings().data());
   if (!model.w.pos_embd.empty())
     w.add_f32(nm.pos_embd, {int64_t(model.w.pos_embd.size()) / c.hidden, c.hidden}, model.w.pos_embd.data());
   if (c.embed_norm) add_norm(w, nm.embed_norm, model.w.embed_norm);
@@ -123,7 +127,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   double qbits = 0, qweights = 0;
   for (int b = 0; b < c.n_layers; ++b) {
     std::optional<BlockWeights> streamed;
-    if (!model.block_loaded(b)) streamed = model.stream->load_block(b);
+    if (!model.block_loaded(b)) streamed = model.stream->load_block(b, /*linear_weights=*/false);
     const BlockWeights& bw = streamed ? *streamed : model.w.blocks[size_t(b)];
     add_norm(w, block_name(nm.attn_norm, b), bw.attn_norm);
     add_norm(w, block_name(nm.ffn_norm, b), bw.ffn_norm);
@@ -142,7 +146,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     if (on_disk) saved = QuantizedBlock{work->load_block(b).lin};
     const QuantizedBlock& qb = saved ? *saved : kept;
     for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (!bw.lin[r].op) continue;
+      if (r == int(LinearRole::gate) && !c.gated()) continue;
       const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);
       const auto& q = qb.lin[r];
       GPTQT_CHECK(q.has_value(), "block {} {}: no quantized weights to write", b, linear_role_name(LinearRole(r)));

@@ -215,11 +215,13 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   std::vector<float> x;  // one window's states in fp32
   if (solver) {
     auto t0 = Clock::now();
+    if (model.stream) model.load_embeddings();
     for (const auto& s : opt.calibration) {
       x.resize(s.size() * size_t(c.hidden));
       model.embed(s.data(), int(s.size()), 0, x.data());
       xs.add(x, int(s.size()));
     }
+    if (model.stream) model.drop_embeddings();  // the writer reads them again
     res.forward_seconds += since(t0);
   }
   auto propagate = [&](int b) {

@@ -278,6 +278,23 @@ TEST(Reliability, CheapChecksComeFirst) {
   EXPECT_EQ(r.err.find("parameters"), std::string::npos) << "the model was loaded first: " << r.err;
 }
 
+// A job the memory limit cannot hold is refused from the config alone, before any
+// weight is read or anything written; the estimate is printed either way.
+TEST(Reliability, TooLargeForTheMemoryLimitIsRefusedAtOnce) {
+  const std::string dir = temp_dir(), model = fixtures_dir() + "/models/tiny-llama";
+  const CmdResult r = run_gptqt("quantize -m " + model + " --method rtn --max-memory 1M -o " + dir + "/q");
+  expect_one_line_error(r, "more than the 0.0 GiB --max-memory allows");
+  EXPECT_NE(r.err.find("expected peak memory"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("parameters"), std::string::npos) << "the model was loaded first: " << r.err;
+  EXPECT_FALSE(file_exists(dir + "/q.work")) << "work began";
+  for (const char* bad : {"lots", "-3G", "6X"}) {
+    const CmdResult b = run_gptqt("quantize -m " + model + " --method rtn --max-memory " + bad + " -o " + dir + "/q");
+    expect_one_line_error(b, "not a size");
+  }
+  const CmdResult ok = run_gptqt("quantize -m " + model + " --method rtn --max-memory 2G -o " + dir + "/q");
+  EXPECT_EQ(ok.code, 0) << ok.err;
+}
+
 // 8. Leftovers of a killed write are cleaned up, or restored, and said.
 TEST(Reliability, LeftoversOfAKilledWriteAreHandled) {
   NEED_SHARED_DATA();

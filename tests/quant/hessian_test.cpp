@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "quant/calibration_states.h"
 #include "quant/hessian.h"
 #include "quant/hessian_inverse.h"
 #include "quant_test_util.h"
@@ -118,4 +119,28 @@ TEST(InverseCholesky, HopelessMatrixFails) {
   const InverseCholesky inv = damped_inverse_cholesky(u, 4, 0.01, 5);
   EXPECT_FALSE(inv.ok);
   EXPECT_EQ(inv.tries, 5);
+}
+
+TEST(CalibrationStates, Fp16KeepsWhatItCanAndRefusesWhatItCannot) {
+  const int hidden = 4, tokens = 2;
+  CalibrationStates f16(StateStorage::fp16, hidden), f32(StateStorage::fp32, hidden);
+  const std::vector<float> x = {1.f, -0.333333f, 1e-3f, 60000.f, 3.14159f, -2.5f, 0.f, 1e-8f};
+  f16.add(x, tokens);
+  f32.add(x, tokens);
+  std::vector<float> back;
+  f32.get(0, back);
+  EXPECT_EQ(back, x);
+  f16.get(0, back);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(back[i], x[i], std::abs(x[i]) * 0x1p-11f + 6e-8f) << i;
+  std::vector<float> big = x;
+  big[5] = 1e5f;  // beyond fp16's 65504
+  try {
+    f16.set(0, big, 7);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("block 7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--states fp32"), std::string::npos) << e.what();
+  }
+  f32.set(0, big, 7);  // fp32 holds it
+  EXPECT_THROW(parse_state_storage("bf16"), Error);
 }
