@@ -5,12 +5,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "quant/cluster.h"
 #include "quant/memory_estimate.h"
 #include "quant/output_folder.h"
 #include "quant/packed_writer.h"
@@ -34,6 +37,9 @@ struct QuantizeArgs {
 
 void run_quantize(QuantizeArgs a) {
   apply_threads(a.threads);
+  // Under mpirun every rank runs this; rank 0 alone prints, prepares and writes.
+  const quant::Cluster& cl = quant::cluster();
+  const bool root = cl.is_root();
   a.m.re_explore = a.re_explore == "on";
   quant::validate(a.m);
   // Everything that can be refused is checked before the hours of work: the
@@ -44,7 +50,8 @@ void run_quantize(QuantizeArgs a) {
   const bool solver = quant::uses_solver(a.m);
   if (solver) calib_text = load_text(a.calib, &calib_path);
   const double limit = a.max_memory.empty() ? quant::available_memory_bytes() : quant::parse_memory_size(a.max_memory);
-  quant::prepare_output_folder(a.out, {a.model, calib_path});
+  if (root) quant::prepare_output_folder(a.out, {a.model, calib_path});
+  cl.barrier();
 
   quant::PipelineOptions opt;
   opt.method = a.m;
@@ -56,26 +63,34 @@ void run_quantize(QuantizeArgs a) {
   // The blocks are streamed: one is in memory at a time.
   const ModelConfig config = load_model_config(a.model);
   const int seqlen = solver ? (a.seqlen > 0 ? a.seqlen : std::min(2048, config.max_ctx)) : 0;
-  const quant::MemoryEstimate need =
-      quant::estimate_quantize_memory(config, opt, solver ? a.nsamples : 0, seqlen, /*stream=*/true);
-  fmt::print(stderr, "expected peak memory {}\n", need.describe());
-  GPTQT_CHECK(need.total() <= limit,
+  // Each rank keeps its share of the calibration; the ranks on this machine share its memory.
+  const int windows_here = solver ? (a.nsamples + cl.size() - 1) / cl.size() : 0;
+  const quant::MemoryEstimate need = quant::estimate_quantize_memory(config, opt, windows_here, seqlen, /*stream=*/true);
+  const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+  const int ranks_here = local ? std::max(1, std::atoi(local)) : 1;
+  if (root)
+    fmt::print(stderr, "expected peak memory {}{}\n", need.describe(),
+               ranks_here > 1 ? fmt::format(", for each of {} processes on this machine", ranks_here) : "");
+  GPTQT_CHECK(need.total() * ranks_here <= limit,
               "the job needs about {:.1f} GiB at its peak, more than the {:.1f} GiB {}; fewer or shorter "
               "calibration windows (--nsamples, --seqlen), --states fp16 or --true-sequential need less",
-              need.total() / (1 << 30), limit / (1 << 30),
+              need.total() * ranks_here / (1 << 30), limit / (1 << 30),
               a.max_memory.empty() ? "this machine has available" : "--max-memory allows");
 
   LoadOptions load;
   load.stream = true;
   Model model = load_model(a.model, load);
   const ModelConfig& c = model.cfg;
-  fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
-             model.n_params() / 1e6, quant::describe(a.m));
+  if (root)
+    fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
+               model.n_params() / 1e6, quant::describe(a.m));
   if (solver) {
     const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(calib_text);
     opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
-    fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}\n", a.nsamples, seqlen,
-               calib_path, tokens.size(), a.seed);
+    if (root)
+      fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}{}\n", a.nsamples, seqlen,
+                 calib_path, tokens.size(), a.seed,
+                 cl.size() > 1 ? fmt::format(", over {} processes", cl.size()) : "");
     info.calibration = a.calib;
     info.nsamples = a.nsamples;
     info.seqlen = seqlen;
@@ -87,14 +102,18 @@ void run_quantize(QuantizeArgs a) {
       "model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} states={} inputs=[{}]", a.model,
       quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen, info.seed, a.states,
       quant::input_identity(a.model) + (solver ? " " + quant::input_identity(calib_path) : ""));
-  fmt::print("block,layer,loss,damp,seconds\n");
-  quant::PipelineResult r = quant::quantize_model(model, opt, [](const quant::PipelineResult& res, int block) {
+  opt.cluster = &cl;
+  opt.progress = root;
+  if (root) fmt::print("block,layer,loss,damp,seconds\n");
+  quant::PipelineResult r = quant::quantize_model(model, opt, [root](const quant::PipelineResult& res, int block) {
+    if (!root) return;
     for (const auto& l : res.log)
       if (l.block == block)
         fmt::print("{},{},{:.6g},{:.4g},{:.2f}{}\n", l.block, l.layer, l.loss, l.damp, l.seconds,
                    l.fallback_rtn ? ",RTN fallback" : "");
     std::fflush(stdout);
   });
+  if (!root) return;
   if (!r.complete) {
     fmt::print(stderr, "stopped after {} blocks; run the same command again to go on (state in {})\n",
                a.max_blocks, opt.work_dir);
@@ -105,8 +124,9 @@ void run_quantize(QuantizeArgs a) {
   if (!a.keep_work) std::filesystem::remove_all(opt.work_dir);
   fmt::print(stderr,
              "wrote {} ({:.3f} bits per quantized weight; {} blocks resumed)\n"
-             "time {:.1f} s: forward {:.1f} s, Hessians {:.1f} s, quantizer {:.1f} s\n",
-             a.out, bpw, r.resumed_blocks, r.total_seconds, r.forward_seconds, r.hessian_seconds, r.solver_seconds);
+             "time {:.1f} s: forward {:.1f} s, Hessians {:.1f} s, quantizer {:.1f} s{}\n",
+             a.out, bpw, r.resumed_blocks, r.total_seconds, r.forward_seconds, r.hessian_seconds, r.solver_seconds,
+             cl.size() > 1 ? fmt::format(", exchange {:.1f} s (rank 0 of {})", r.exchange_seconds, cl.size()) : "");
 }
 
 }  // namespace

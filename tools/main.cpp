@@ -8,6 +8,20 @@
 
 #include "commands.h"
 #include "core/error.h"
+#include "quant/cluster.h"
+
+namespace {
+
+// Ends the job: under mpirun a failure on one rank stops all of them (they would
+// wait for it forever); otherwise MPI is shut down cleanly.
+int finish(int code) {
+  if (code != 0 && gptqt::quant::cluster_started() && gptqt::quant::cluster().size() > 1)
+    gptqt::quant::cluster().abort(code);
+  gptqt::quant::finish_cluster();
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"gptqt: quantize large language models to 2-4 bits and run them fast"};
@@ -23,21 +37,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version are ParseErrors too
     std::fprintf(stderr, "gptqt: error: %s (see --help)\n", gptqt::printable(e.what()).c_str());
-    return 1;
+    return finish(1);
   } catch (const gptqt::Error& e) {
     std::fprintf(stderr, "gptqt: error: %s\n", e.what());
-    return 1;
+    return finish(1);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "gptqt: error: out of memory\n");
-    return 1;
+    return finish(1);
   } catch (const std::filesystem::filesystem_error& e) {
     // A folder we may not read or write, a full disk: the user's to fix. Its
     // message names the paths.
     std::fprintf(stderr, "gptqt: error: %s\n", gptqt::printable(e.what()).c_str());
-    return 1;
+    return finish(1);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gptqt: internal error: %s\n", gptqt::printable(e.what()).c_str());
-    return 2;
+    return finish(2);
   }
-  return 0;
+  return finish(0);
 }

@@ -29,9 +29,11 @@ void HessianAccumulator::add_panel(const float* x, long tokens, int row0, int ro
     GPTQT_CHECK(std::isfinite(sum_[size_t(i) * n + i]), "hessian: non-finite activations in input column {}", i);
 }
 
-void HessianAccumulator::add(const float* x, long tokens) {
-  GPTQT_CHECK(tokens >= 0, "hessian: negative token count {}", tokens);
-  for (int row0 = 0; row0 < cols_; row0 += kPanelRows) add_panel(x, tokens, row0, std::min(row0 + kPanelRows, cols_));
+void HessianAccumulator::add(const float* x, long tokens, int part, int parts) {
+  GPTQT_CHECK(tokens >= 0 && 0 <= part && part < parts, "hessian: bad call ({} tokens, part {} of {})", tokens, part,
+              parts);
+  for (int p = 0, row0 = 0; row0 < cols_; ++p, row0 += kPanelRows)
+    if (p % parts == part) add_panel(x, tokens, row0, std::min(row0 + kPanelRows, cols_));
   n_ += tokens;
 }
 

@@ -19,7 +19,9 @@ class HessianAccumulator {
   explicit HessianAccumulator(int cols);
 
   // x: tokens × cols activations, row-major. Throws gptqt::Error on NaN/Inf activations.
-  void add(const float* x, long tokens);
+  // With parts > 1 only the panels p with p mod parts = part are added to (each rank
+  // of a data-parallel run keeps its share); samples() counts the tokens either way.
+  void add(const float* x, long tokens, int part = 0, int parts = 1);
 
   int cols() const { return cols_; }
   long samples() const { return n_; }
@@ -28,15 +30,14 @@ class HessianAccumulator {
   // tokens were added or the sums were already taken.
   std::vector<float> take_hessian();
 
-  // Rows [row0, row1) of the running sum Σ x xᵀ (the upper part from the diagonal on):
-  // the unit a data-parallel run passes between processes.
+  // The panel of rows [row0, row0 + kPanelRows) of the running sum Σ x xᵀ, from the
+  // diagonal on (row i at panel(row0) + (i − row0)·cols): the unit a data-parallel run
+  // keeps per rank and passes between ranks.
   static constexpr int kPanelRows = 256;
   float* panel(int row0) { return &sum_[std::size_t(row0) * cols_ + row0]; }
-  // Adds x's contribution to the panel of rows [row0, row1) only.
-  void add_panel(const float* x, long tokens, int row0, int row1);
-  void add_samples(long tokens) { n_ += tokens; }
 
  private:
+  void add_panel(const float* x, long tokens, int row0, int row1);
   int cols_;
   long n_ = 0;
   std::vector<float> sum_;  // Σ x xᵀ, row-major; the upper triangle is kept, the rest is scratch

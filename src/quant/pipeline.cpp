@@ -12,6 +12,7 @@
 #include "core/progress.h"
 #include "quant/calibration_states.h"
 #include "quant/hessian.h"
+#include "quant/parallel_stage.h"
 #include "quant/rtn.h"
 #include "quant/work_dir.h"
 
@@ -36,54 +37,6 @@ std::vector<std::vector<LinearRole>> stages(const Model& m, bool true_sequential
   return out;
 }
 
-// Accumulates one Hessian per distinct input of the roles being quantized.
-class HessianObserver : public LinearInputObserver {
- public:
-  explicit HessianObserver(const std::vector<LinearRole>& wanted) : wanted_(wanted) {}
-  void observe(int, std::initializer_list<LinearRole> roles, const float* x, int T, int cols) override {
-    for (LinearRole r : roles) {
-      if (std::find(wanted_.begin(), wanted_.end(), r) == wanted_.end()) continue;
-      auto t0 = Clock::now();
-      auto it = acc_.find(*roles.begin());
-      if (it == acc_.end()) it = acc_.emplace(*roles.begin(), HessianAccumulator(cols)).first;
-      it->second.add(x, T);
-      for (LinearRole s : roles) {
-        owner_[s] = *roles.begin();
-        seen_ += std::count(wanted_.begin(), wanted_.end(), s);
-      }
-      seconds += since(t0);
-      return;  // one accumulator serves every role that shares this input
-    }
-  }
-  // Every wanted role's input seen in this pass: the rest of the block is not needed.
-  bool done() const override { return seen_ == wanted_.size(); }
-  void new_pass() { seen_ = 0; }
-  const HessianAccumulator& of(LinearRole r) const { return acc_.at(owner(r)); }
-  // The solver's factor of r's Hessian, made once for all the roles that share it, in
-  // the Hessian's own storage.
-  const GptqFactor& factor(LinearRole r, const GptqOptions& o) {
-    auto it = factors_.find(owner(r));
-    if (it == factors_.end()) {
-      HessianAccumulator& acc = acc_.at(owner(r));
-      it = factors_.emplace(owner(r), gptq_factor(acc.take_hessian(), acc.cols(), o)).first;
-    }
-    return it->second;
-  }
-  double seconds = 0;
-
- private:
-  LinearRole owner(LinearRole r) const {
-    auto o = owner_.find(r);
-    GPTQT_CHECK(o != owner_.end(), "internal: no Hessian was collected for {}", linear_role_name(r));
-    return o->second;
-  }
-  std::vector<LinearRole> wanted_;
-  std::map<LinearRole, HessianAccumulator> acc_;
-  std::map<LinearRole, LinearRole> owner_;
-  std::map<LinearRole, GptqFactor> factors_;
-  size_t seen_ = 0;  // wanted roles observed in the current pass
-};
-
 // The packed format stores alpha, offset, scale and zero in fp16. Rounding them
 // before the layer is installed makes the propagated calibration, the work
 // folder and the written file hold the same levels. (The solver's own error
@@ -95,6 +48,11 @@ void round_to_fp16(QuantizedLinear& q) {
 
 void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
   m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
+}
+
+// Window w of the calibration runs on rank w mod N; a step is one window on each rank.
+size_t steps(const PipelineOptions& opt, const Cluster& cl) {
+  return (opt.calibration.size() + size_t(cl.size()) - 1) / size_t(cl.size());
 }
 
 // The solver's view of a layer's Hessian: its factor and how many tokens made it.
@@ -147,44 +105,49 @@ QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear&
 }
 
 // The head, after every block: its inputs are the final hidden states of the
-// calibration (xs holds the last block's outputs).
-void quantize_head(Model& model, const PipelineOptions& opt, const CalibrationStates& xs, PipelineResult& res) {
+// calibration (xs holds the last block's outputs). Rank 0 solves it.
+void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, const CalibrationStates& xs,
+                   PipelineResult& res) {
   const MethodOptions hm = head_method(opt.method);
   model.load_head();
   const DenseLinear* dense = model.w.head.dense();
   GPTQT_CHECK(dense, "the head is already quantized");
-  std::optional<HessianAccumulator> acc;
+  StageHessians hessians({}, cl);
   if (uses_solver(hm)) {
-    acc.emplace(dense->cols());
-    std::vector<float> x;
-    for (size_t s = 0; s < xs.windows(); ++s) {
-      const int T = xs.tokens(s);
-      auto t0 = Clock::now();
-      std::vector<float> h(size_t(T) * model.cfg.embed_dim);
-      xs.get(s, x);
-      model.final(x.data(), T, h.data());
-      res.forward_seconds += since(t0);
-      t0 = Clock::now();
-      acc->add(h.data(), T);
-      res.hessian_seconds += since(t0);
+    std::vector<float> x, h;
+    for (size_t s = 0; s < steps(opt, cl); ++s) {
+      if (s < xs.windows()) {
+        const auto t0 = Clock::now();
+        const int T = xs.tokens(s);
+        h.resize(size_t(T) * model.cfg.embed_dim);
+        xs.get(s, x);
+        model.final(x.data(), T, h.data());
+        hessians.capture(kHeadInput, h.data(), T, model.cfg.embed_dim);
+        res.forward_seconds += since(t0);
+      }
+      hessians.exchange();
     }
+    hessians.gather([](int) { return 0; });
   }
+  res.hessian_seconds += hessians.hessian_seconds;
+  res.exchange_seconds += hessians.exchange_seconds;
   LayerLogRow row{model.cfg.n_layers, "head"};
-  const auto t0 = Clock::now();
-  std::optional<GptqFactor> factor;
-  std::optional<SolverInput> solver;
-  if (acc) {
-    try {
-      factor.emplace(gptq_factor(acc->take_hessian(), acc->cols(), solver_options(hm)));
-    } catch (const Error& e) {
-      fail("the output head: {}", e.what());
+  QuantizedLinear q;
+  if (cl.is_root()) {
+    const auto t0 = Clock::now();
+    std::optional<SolverInput> solver;
+    if (uses_solver(hm)) {
+      try {
+        solver.emplace(SolverInput{hessians.factor(kHeadInput, solver_options(hm)), hessians.samples(kHeadInput)});
+      } catch (const Error& e) {
+        fail("the output head: {}", e.what());
+      }
     }
-    solver.emplace(SolverInput{*factor, acc->samples()});
+    q = quantize_named_layer("the output head", *dense, solver ? &*solver : nullptr, *make_fitter(hm), hm, row);
+    row.seconds = since(t0);
+    res.solver_seconds += row.seconds;
   }
-  QuantizedLinear q = quantize_named_layer("the output head", *dense, solver ? &*solver : nullptr, *make_fitter(hm), hm,
-                                           row);
-  row.seconds = since(t0);
-  res.solver_seconds += row.seconds;
+  share_layer(cl, 0, q, row);
   // A tied head leaves the embedding table as it was: only the head is quantized.
   model.w.head.op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
   res.head = std::move(q);
@@ -199,16 +162,24 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   const ModelConfig& c = model.cfg;
   const bool solver = uses_solver(opt.method);
   const std::unique_ptr<GridFitter> fitter = make_fitter(opt.method);
+  static const Cluster one_process;
+  const Cluster& cl = opt.cluster ? *opt.cluster : one_process;
   if (solver) {
     GPTQT_CHECK(!opt.calibration.empty(), "the {} method needs calibration data, and none was given",
                 opt.method.method);
     for (const auto& s : opt.calibration) GPTQT_CHECK(!s.empty(), "an empty calibration window");
+    GPTQT_CHECK(opt.calibration.size() >= size_t(cl.size()), "{} calibration windows for {} processes: each needs one",
+                opt.calibration.size(), cl.size());
   }
 
   PipelineResult res;
   res.blocks.resize(size_t(c.n_layers));
   std::optional<WorkDir> work;
-  if (!opt.work_dir.empty()) work.emplace(opt.work_dir, opt.fingerprint);
+  if (!opt.work_dir.empty()) {
+    if (cl.is_root()) work.emplace(opt.work_dir, opt.fingerprint);  // the root creates it, then the others open it
+    cl.barrier();
+    if (!cl.is_root()) work.emplace(opt.work_dir, opt.fingerprint);
+  }
 
   // Hidden states entering the current block, one buffer per calibration window.
   CalibrationStates xs(opt.states, c.hidden);
@@ -216,7 +187,8 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   if (solver) {
     auto t0 = Clock::now();
     if (model.stream) model.load_embeddings();
-    for (const auto& s : opt.calibration) {
+    for (size_t w = size_t(cl.rank()); w < opt.calibration.size(); w += size_t(cl.size())) {
+      const auto& s = opt.calibration[w];
       x.resize(s.size() * size_t(c.hidden));
       model.embed(s.data(), int(s.size()), 0, x.data());
       xs.add(x, int(s.size()));
@@ -249,7 +221,10 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   for (int b = 0; b < c.n_layers; ++b) {
     // A block finished by an earlier, interrupted run of the same job: reuse it.
     if (model.stream) model.load_block(b);
-    if (work && work->has_block(b)) {
+    // The root decides (another rank could see the file the root is writing).
+    std::vector<uint8_t> resume = {uint8_t(work && cl.is_root() && work->has_block(b))};
+    cl.broadcast(resume, 0);
+    if (resume[0]) {
       WorkDir::Block saved = work->load_block(b);
       for (int r = 0; r < kNumLinearRoles; ++r) {
         const DenseLinear* now = model.w.blocks[size_t(b)].lin[r].dense();
@@ -276,18 +251,37 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     ++quantized_now;
     std::vector<LayerLogRow> rows;
     for (const auto& stage : plan) {
-      HessianObserver obs(stage);
+      StageHessians hessians(stage, cl);
+      std::map<int, int> solver_rank;  // input -> the rank that solves its layers
       if (solver) {
         auto t0 = Clock::now();
-        for (size_t s = 0; s < xs.windows(); ++s) {
-          xs.get(s, x);    // the block's output is not needed here, only its linear inputs,
-          obs.new_pass();  // so the pass stops after the stage's last input
-          model.block(b, x.data(), xs.tokens(s), 0, nullptr, &obs);
+        for (size_t s = 0; s < steps(opt, cl); ++s) {
+          if (s < xs.windows()) {
+            xs.get(s, x);         // the block's output is not needed here, only its linear inputs,
+            hessians.new_pass();  // so the pass stops after the stage's last input
+            model.block(b, x.data(), xs.tokens(s), 0, nullptr, &hessians);
+          }
+          hessians.exchange();
         }
-        res.forward_seconds += since(t0) - obs.seconds;
-        res.hessian_seconds += obs.seconds;
+        res.forward_seconds += since(t0) - hessians.hessian_seconds - hessians.exchange_seconds;
+        solver_rank = assign_solvers(
+            hessians.inputs(),
+            [&](int input) {
+              double cost = std::pow(double(hessians.cols(input)), 3);
+              for (LinearRole r : stage)
+                if (hessians.input_of(r) == input) cost += double(linear_shape(c, r).rows) * std::pow(hessians.cols(input), 2);
+              return cost;
+            },
+            cl.size());
+        hessians.gather([&](int input) { return solver_rank.at(input); });
+        res.hessian_seconds += hessians.hessian_seconds;
+        res.exchange_seconds += hessians.exchange_seconds;
       }
+      // Each rank quantizes the layers of the inputs it solves; then every layer goes to every rank.
+      auto solved_on = [&](LinearRole r) { return solver ? solver_rank.at(hessians.input_of(r)) : 0; };
+      std::map<LinearRole, std::pair<QuantizedLinear, LayerLogRow>> done;
       for (LinearRole r : stage) {
+        if (solved_on(r) != cl.rank()) continue;
         const Linear& lin = model.w.blocks[size_t(b)][r];
         const DenseLinear* dense = lin.dense();
         GPTQT_CHECK(dense, "block {} {}: the layer is already quantized", b, linear_role_name(r));
@@ -296,8 +290,9 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         auto t0 = Clock::now();
         std::optional<SolverInput> input;
         if (solver) {
+          const int in = hessians.input_of(r);
           try {  // the first layer of those sharing a Hessian makes its factor (and takes the time)
-            input.emplace(SolverInput{obs.factor(r, solver_options(opt.method)), obs.of(r).samples()});
+            input.emplace(SolverInput{hessians.factor(in, solver_options(opt.method)), hessians.samples(in)});
           } catch (const Error& e) {
             fail("{}: {}", name, e.what());
           }
@@ -305,20 +300,27 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         QuantizedLinear q = quantize_named_layer(name, *dense, input ? &*input : nullptr, *fitter, opt.method, row);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
+        done[r] = {std::move(q), row};
+      }
+      for (LinearRole r : stage) {
+        auto& [q, row] = done[r];
+        const auto t0 = Clock::now();
+        share_layer(cl, solved_on(r), q, row);
+        res.exchange_seconds += since(t0);
         install(model, b, r, q);
         res.blocks[size_t(b)].lin[int(r)] = std::move(q);
         rows.push_back(row);
       }
     }
     if (solver) propagate(b);
-    if (work) work->save_block(b, res.blocks[size_t(b)].lin, rows);
+    if (work && cl.is_root()) work->save_block(b, res.blocks[size_t(b)].lin, rows);
     res.log.insert(res.log.end(), rows.begin(), rows.end());
     res.total_seconds = since(start);
     if (on_block_done) on_block_done(res, b);
     let_go(b);
     progress.update(b + 1);
   }
-  if (opt.method.head_bits > 0) quantize_head(model, opt, xs, res);
+  if (opt.method.head_bits > 0) quantize_head(model, opt, cl, xs, res);
   progress.finish();
   res.complete = true;
   res.total_seconds = since(start);

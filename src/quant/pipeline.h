@@ -17,6 +17,8 @@
 
 namespace gptqt::quant {
 
+class Cluster;
+
 struct PipelineOptions {
   MethodOptions method;
   bool true_sequential = false;                   // Llama: [q,k,v] -> [o] -> [gate,up] -> [down]
@@ -26,6 +28,8 @@ struct PipelineOptions {
   std::string fingerprint;                        // identifies the job; resume requires the same
   int max_blocks = 0;  // > 0: stop after quantizing this many blocks in this run (the work folder keeps them)
   bool progress = true;
+  // The processes of a data-parallel run (quant/cluster.h); nullptr: this one alone.
+  const Cluster* cluster = nullptr;
 };
 
 struct LayerLogRow {
@@ -48,6 +52,7 @@ struct PipelineResult {
   int resumed_blocks = 0;
   bool complete = false;  // false when max_blocks stopped the run early
   double forward_seconds = 0, hessian_seconds = 0, solver_seconds = 0, total_seconds = 0;
+  double exchange_seconds = 0;  // a data-parallel run's communication (activations, panels, layers)
 };
 
 // Quantizes every linear layer of every block of `model` in place: afterwards

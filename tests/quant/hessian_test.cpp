@@ -32,20 +32,29 @@ TEST(HessianAccumulator, StreamsBatchesIntoTwoOverNSumOfOuterProducts) {
   EXPECT_THROW(acc.take_hessian(), Error);
 }
 
-// A data-parallel run adds windows panel by panel, each process its own windows in
-// turn; the sums must be the same bits as adding each window whole, in order.
-TEST(HessianAccumulator, PanelByPanelGivesTheSameBitsAsWholeWindows) {
-  const int cols = 2 * HessianAccumulator::kPanelRows + 37;
+// A data-parallel run of N processes: each adds every window to its share of the
+// panels (panel p on rank p mod N), in calibration order; the panels brought together
+// must be the bits of one process adding the windows whole.
+TEST(HessianAccumulator, ShardsOfPanelsGiveTheBitsOfTheWhole) {
+  const int cols = 2 * HessianAccumulator::kPanelRows + 37, P = HessianAccumulator::kPanelRows;
   const int windows[] = {300, 1, 257, 64};
   std::vector<std::vector<float>> xs;
   for (int w = 0; w < 4; ++w) xs.push_back(correlated_activations(windows[w], cols, 10 + w));
-  HessianAccumulator whole(cols), panels(cols);
+  HessianAccumulator whole(cols);
   for (int w = 0; w < 4; ++w) whole.add(xs[size_t(w)].data(), windows[w]);
-  for (int row0 = 0; row0 < cols; row0 += HessianAccumulator::kPanelRows)
-    for (int w = 0; w < 4; ++w)
-      panels.add_panel(xs[size_t(w)].data(), windows[w], row0, std::min(cols, row0 + HessianAccumulator::kPanelRows));
-  for (int w = 0; w < 4; ++w) panels.add_samples(windows[w]);
-  EXPECT_EQ(whole.take_hessian(), panels.take_hessian());
+  const std::vector<float> h = whole.take_hessian();
+  for (int ranks : {2, 3}) {
+    std::vector<HessianAccumulator> shard(static_cast<size_t>(ranks), HessianAccumulator(cols));
+    for (int r = 0; r < ranks; ++r)
+      for (int w = 0; w < 4; ++w) shard[size_t(r)].add(xs[size_t(w)].data(), windows[w], r, ranks);
+    // Every panel to rank 0, as StageHessians::gather does.
+    for (int p = 1, row0 = P; row0 < cols; ++p, row0 += P)
+      for (int i = row0; i < std::min(row0 + P, cols); ++i)
+        std::copy_n(shard[size_t(p % ranks)].panel(row0) + size_t(i - row0) * cols, cols - row0,
+                    shard[0].panel(row0) + size_t(i - row0) * cols);
+    EXPECT_EQ(shard[0].samples(), whole.samples());
+    EXPECT_EQ(shard[0].take_hessian(), h) << ranks << " ranks";
+  }
 }
 
 TEST(HessianAccumulator, Errors) {
