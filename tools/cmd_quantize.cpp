@@ -65,7 +65,8 @@ void run_quantize(QuantizeArgs a) {
   const int seqlen = solver ? (a.seqlen > 0 ? a.seqlen : std::min(2048, config.max_ctx)) : 0;
   // Each rank keeps its share of the calibration; the ranks on this machine share its memory.
   const int windows_here = solver ? (a.nsamples + cl.size() - 1) / cl.size() : 0;
-  const quant::MemoryEstimate need = quant::estimate_quantize_memory(config, opt, windows_here, seqlen, /*stream=*/true);
+  const quant::MemoryEstimate need =
+      quant::estimate_quantize_memory(config, opt, windows_here, seqlen, /*stream=*/true, cl.size());
   const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
   const int ranks_here = local ? std::max(1, std::atoi(local)) : 1;
   if (root)

@@ -33,9 +33,12 @@ std::string bias_name(const std::string& weight_name) {
 class Reader {
  public:
   // packed: the packed model's weights, where linear layers may be stored quantized.
+  // What is read: everything; norms and biases only (the layers' weights are wanted
+  // elsewhere); or nothing but the shapes, which are checked as always.
+  enum class Reads { all, norms_and_biases, shapes };
   explicit Reader(const TensorSource& src, float norm_offset, const SafetensorsFile* packed = nullptr,
-                  PackedKernel kernel = PackedKernel::lut, bool linear_weights = true)
-      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset), linear_weights_(linear_weights) {}
+                  PackedKernel kernel = PackedKernel::lut, Reads reads = Reads::all)
+      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset), reads_(reads) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -45,25 +48,28 @@ class Reader {
     return "";
   }
   bool has(const std::string& name) const { return !name.empty() && !resolve(name).empty(); }
-  bool linear_weights() const { return linear_weights_; }
+  bool linear_weights() const { return reads_ == Reads::all; }
 
+  // The tensor in fp32 (empty when only shapes are read).
   std::vector<float> get(const std::string& name, std::vector<int64_t> want) const {
     std::string n = resolve(name);
     GPTQT_CHECK(!n.empty(), "{}: missing tensor {}", src_.describe(), name);
-    TensorF32 t = src_.load(n);
+    const std::vector<int64_t> shape = src_.shape(n);
     // A 1-D weight may be stored as [1, n] (GGUF norms): compare element counts then.
-    bool ok = t.shape == want;
+    bool ok = shape == want;
     if (!ok && want.size() == 1) {
       int64_t numel = 1;
-      for (int64_t d : t.shape) numel *= d;
+      for (int64_t d : shape) numel *= d;
       ok = numel == want[0];
     }
     if (!ok) {
       std::string have, need;
-      for (auto d : t.shape) have += (have.empty() ? "" : "x") + std::to_string(d);
+      for (auto d : shape) have += (have.empty() ? "" : "x") + std::to_string(d);
       for (auto d : want) need += (need.empty() ? "" : "x") + std::to_string(d);
       fail("{}: tensor {} has shape {}, the config implies {}", src_.describe(), n, have, need);
     }
+    if (reads_ == Reads::shapes) return {};
+    TensorF32 t = src_.load(n);
     for (float v : t.data)
       GPTQT_CHECK(std::isfinite(v), "{}: tensor {} holds NaN or infinite values", src_.describe(), n);
     return std::move(t.data);
@@ -71,7 +77,9 @@ class Reader {
 
   Linear linear(const std::string& name, int rows, int cols, bool bias) const {
     Linear l;
-    if (!linear_weights_) {  // the bias alone; the weights are wanted elsewhere
+    if (reads_ == Reads::shapes && !has_packed(name)) {
+      get(name, {rows, cols});
+    } else if (!linear_weights()) {  // the bias alone
       GPTQT_CHECK(has(name) || has_packed(name), "{}: missing tensor {}", src_.describe(), name);
     } else if (has_packed(name)) {
       const std::string base = packed_base(name);
@@ -106,7 +114,7 @@ class Reader {
   const SafetensorsFile* packed_;
   PackedKernel kernel_;
   float norm_offset_;
-  bool linear_weights_;
+  Reads reads_;
 };
 
 // BLOOM's fused query_key_value rows are [head][q|k|v][head_dim]: split them.
@@ -114,6 +122,7 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
   const int H = c.hidden, hd = c.head_dim, nh = c.n_heads;
   std::vector<float> w = rd.get(name, {3 * H, H});
   std::vector<float> bias = rd.get(bias_name(name), {3 * H});
+  if (w.empty()) return;  // shapes only
   for (int part = 0; part < 3; ++part) {
     std::vector<float> pw(size_t(H) * H), pb(H);
     for (int h = 0; h < nh; ++h)
@@ -134,6 +143,7 @@ void split_stacked(const Reader& rd, const std::string& name, int cols,
   int rows = 0;
   for (const auto& [role, n] : parts) rows += n;
   const std::vector<float> w = rd.get(name, {rows, cols});
+  if (w.empty()) return;  // shapes only
   size_t row0 = 0;
   for (const auto& [role, n] : parts) {
     std::vector<float> part(w.begin() + std::ptrdiff_t(row0 * cols), w.begin() + std::ptrdiff_t((row0 + n) * cols));
@@ -197,7 +207,7 @@ class SourceWeightStream : public WeightStream {
       : src_(std::move(src)), packed_(std::move(packed)), nm_(nm), c_(c), kernel_(kernel) {}
   BlockWeights load_block(int i, bool linear_weights) const override {
     GPTQT_CHECK(0 <= i && i < c_.n_layers, "internal: no block {}", i);
-    return read_block(reader(linear_weights), *src_, nm_, c_, i);
+    return read_block(reader(linear_weights ? Reader::Reads::all : Reader::Reads::norms_and_biases), *src_, nm_, c_, i);
   }
   std::vector<float> load_embeddings() const override {
     return reader().get(nm_.tok_embd, {c_.vocab, c_.embed_dim});
@@ -211,8 +221,8 @@ class SourceWeightStream : public WeightStream {
   }
 
  private:
-  Reader reader(bool linear_weights = true) const {
-    return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_, linear_weights);
+  Reader reader(Reader::Reads reads = Reader::Reads::all) const {
+    return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_, reads);
   }
   std::shared_ptr<const TensorSource> src_;
   std::shared_ptr<const SafetensorsFile> packed_;
@@ -229,7 +239,10 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
-  if (!stream) w.tok_embd = rd.get(nm.tok_embd, {c.vocab, E});
+  // Streamed, the embeddings, the blocks and the head are checked now by shape only, so
+  // that a damaged file is refused before hours of work rather than at its last block.
+  const Reader shapes(src, nm.norm_offset, packed, kernel, Reader::Reads::shapes);
+  w.tok_embd = (stream ? shapes : rd).get(nm.tok_embd, {c.vocab, E});
   if (c.pos == PosKind::learned) w.pos_embd = rd.get(nm.pos_embd, {c.max_ctx + c.pos_offset, H});
   if (c.embed_norm) w.embed_norm = rd.norm(nm.embed_norm, H, ln_bias);
   if (E != H) {
@@ -237,13 +250,16 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     w.project_out = rd.linear(nm.project_out, E, H, false);
   }
   w.blocks.resize(size_t(c.n_layers));
-  if (!stream)
-    for (int i = 0; i < c.n_layers; ++i) w.blocks[size_t(i)] = read_block(rd, src, nm, c, i);
+  for (int i = 0; i < c.n_layers; ++i)
+    if (stream)
+      read_block(shapes, src, nm, c, i);
+    else
+      w.blocks[size_t(i)] = read_block(rd, src, nm, c, i);
   if (c.final_norm) w.final_norm = rd.norm(nm.final_norm, H, ln_bias);
   // A tied head is the embedding matrix; some checkpoints still store a copy. A
   // packed model may hold the head quantized, tied or not.
   if (separate_head(rd, nm, c)) {
-    if (!stream) w.head = rd.linear(nm.head, c.vocab, E, false);
+    w.head = (stream ? shapes : rd).linear(nm.head, c.vocab, E, false);
   } else {
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
     if (!stream) w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);

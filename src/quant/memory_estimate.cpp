@@ -32,7 +32,7 @@ std::string MemoryEstimate::describe() const {
 }
 
 MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOptions& o, int nsamples, int seqlen,
-                                        bool stream) {
+                                        bool stream, int ranks) {
   MemoryEstimate e;
   e.base = kBaseBytes;
   const double embd = double(c.vocab) * c.embed_dim;  // weights of the embedding table, and of the head
@@ -55,7 +55,9 @@ MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOpti
     const double T = seqlen;
     const double window = T * (4.0 * c.hidden + 2.0 * c.q_dim() + 2.0 * c.kv_dim() + 3.0 * c.ffn) * kFloat +
                           256.0 * T * kFloat;  // one window's activations in the forward pass, attention scores
-    e.states = double(nsamples) * T * c.hidden * double(CalibrationStates::element_bytes(o.states)) + window;
+    // The layer inputs of one step (a window per rank) kept for the Hessians, and this rank's copy.
+    const double step = (ranks + 1.0) * T * (2.0 * c.hidden + c.q_dim() + c.ffn) * kFloat;
+    e.states = double(nsamples) * T * c.hidden * double(CalibrationStates::element_bytes(o.states)) + window + step;
   }
   e.embed = resident + (stream ? embd * kFloat : 0);
   // The quantizer's transposed copy and dequantized result (fp32) of a layer, its codes twice.

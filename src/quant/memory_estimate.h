@@ -23,10 +23,11 @@ struct MemoryEstimate {
   std::string describe() const;  // "5.2 GiB (blocks 1.8, calibration states 0.1, ...)"
 };
 
-// nsamples × seqlen: the calibration (0 × 0 without a solver). `stream`: the model
-// is streamed (else every block and table is held in fp32 throughout).
+// nsamples × seqlen: this process's calibration windows (0 × 0 without a solver).
+// `stream`: the model is streamed (else every block and table is held in fp32
+// throughout). `ranks`: the processes of a data-parallel run.
 MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOptions& options, int nsamples,
-                                        int seqlen, bool stream);
+                                        int seqlen, bool stream, int ranks = 1);
 
 // The memory this machine can give a new job now (MemAvailable), in bytes.
 double available_memory_bytes();

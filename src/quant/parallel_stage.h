@@ -66,7 +66,7 @@ class StageHessians : public LinearInputObserver {
 };
 
 // Which rank solves each input's layers: the costliest first, each to the least
-// loaded rank (cost: the factorisation, cols³, and each layer's sweep, rows·cols²).
+// loaded rank.
 std::map<int, int> assign_solvers(const std::vector<int>& inputs, const std::function<double(int input)>& cost,
                                   int ranks);
 

@@ -264,15 +264,15 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
           hessians.exchange();
         }
         res.forward_seconds += since(t0) - hessians.hessian_seconds - hessians.exchange_seconds;
-        solver_rank = assign_solvers(
-            hessians.inputs(),
-            [&](int input) {
-              double cost = std::pow(double(hessians.cols(input)), 3);
-              for (LinearRole r : stage)
-                if (hessians.input_of(r) == input) cost += double(linear_shape(c, r).rows) * std::pow(hessians.cols(input), 2);
-              return cost;
-            },
-            cl.size());
+        // The solver's work on an input: its factorisation, cols³, and each layer's sweep, rows·cols².
+        auto cost = [&](int input) {
+          const double n = hessians.cols(input);
+          double flops = n * n * n;
+          for (LinearRole r : stage)
+            if (hessians.input_of(r) == input) flops += double(linear_shape(c, r).rows) * n * n;
+          return flops;
+        };
+        solver_rank = assign_solvers(hessians.inputs(), cost, cl.size());
         hessians.gather([&](int input) { return solver_rank.at(input); });
         res.hessian_seconds += hessians.hessian_seconds;
         res.exchange_seconds += hessians.exchange_seconds;
@@ -305,7 +305,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       for (LinearRole r : stage) {
         auto& [q, row] = done[r];
         const auto t0 = Clock::now();
-        share_layer(cl, solved_on(r), q, row);
+        share_layer(cl, solved_on(r), q, row);  // waits for the rank that solves it
         res.exchange_seconds += since(t0);
         install(model, b, r, q);
         res.blocks[size_t(b)].lin[int(r)] = std::move(q);
