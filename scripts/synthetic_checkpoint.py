@@ -8,7 +8,7 @@ and the real tokenizer (tokenizer.json + tokenizer_config.json, plus tokenizer.m
 SentencePiece Llama-2 vocabulary), converted from llama.cpp's vocabulary-only GGUF files
 (models/vocab/, fetched by scripts/fetch_vocab_fixtures.sh).
 It needs numpy, gguf, transformers and torch from pip (transformers reads a GGUF vocabulary
-through torch; tested with transformers 4.57.1 and torch 2.15).
+through torch; tested with transformers 5.24 and torch 2.15; 4.x writes a different tokenizer).
 
 Weights are N(0, 0.02) for linear layers, embeddings and the head, 1.0 for norms, drawn per tensor
 from a numpy PCG64 stream keyed by (--seed, tensor name): block 0 of a --layers 1 checkpoint is
