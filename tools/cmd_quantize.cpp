@@ -146,6 +146,8 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--bits", a->m.bits, "bits per weight")->check(CLI::Range(1, 4))->capture_default_str();
   cmd->add_option("--group-size", a->m.group_size, "columns per group (-1 = whole row)")->capture_default_str();
   cmd->add_flag("--act-order", a->m.act_order, "quantize columns by decreasing Hessian diagonal");
+  cmd->add_flag("--refit-scales", a->m.refit_scales,
+                "after the solver, refit each row's scales and offsets to the layer's output error (codes fixed)");
   cmd->add_flag("--static-groups", a->m.static_groups, "fit every group's grid before the solver runs");
   cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();

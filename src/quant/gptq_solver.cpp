@@ -12,6 +12,7 @@
 #include "quant/hessian_inverse.h"
 #include "quant/matrix_util.h"
 #include "quant/rtn.h"
+#include "quant/scale_refit.h"
 
 namespace gptqt::quant {
 
@@ -77,6 +78,7 @@ GptqFactor make_factor(std::vector<float> h, int cols, const GptqOptions& o) {
   f.act_order = o.act_order;
   f.damp_option = o.damp;
   f.max_damp_tries = o.max_damp_tries;
+  f.refit_scales = o.refit_scales;
 
   // 1. Dead inputs: nothing ever reached them, so their weights cannot matter; H_ii = 1 keeps
   // the factorisation well defined.
@@ -89,6 +91,8 @@ GptqFactor make_factor(std::vector<float> h, int cols, const GptqOptions& o) {
     }
     f.hdiag[i] = d;
   }
+
+  if (o.refit_scales) f.h = h;  // the refit's objective, damped below once λ is known
 
   // 2. Act-order: process columns by decreasing H_ii (stable, so ties keep their order).
   f.perm.resize(C);
@@ -104,6 +108,12 @@ GptqFactor make_factor(std::vector<float> h, int cols, const GptqOptions& o) {
   f.damp = inv.damp;
   f.damp_tries = inv.tries;
   if (f.ok) f.u = std::move(h);
+  if (o.refit_scales) {
+    double mean = 0;
+    for (size_t i = 0; i < C; ++i) mean += f.h[i * C + i];
+    mean /= double(C);
+    for (size_t i = 0; i < C; ++i) f.h[i * C + i] += float(f.damp * mean);
+  }
   f.seconds = seconds_since(start);
   return f;
 }
@@ -114,7 +124,8 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
   const int cols = f.cols;
   GPTQT_CHECK(rows > 0 && cols > 0, "gptq: bad shape {}x{}", rows, cols);
   check_options(o);
-  GPTQT_CHECK(f.act_order == o.act_order && f.damp_option == o.damp && f.max_damp_tries == o.max_damp_tries,
+  GPTQT_CHECK(f.act_order == o.act_order && f.damp_option == o.damp && f.max_damp_tries == o.max_damp_tries &&
+                  f.refit_scales == o.refit_scales,
               "internal: a GPTQ factor used with other options than it was made with");
   check_finite(w, rows, cols, "gptq: weight matrix");
   const size_t R = rows, C = cols;
@@ -210,6 +221,14 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
     i1 = i2;
   }
   transpose(codes_t.data(), cols, rows, q.codes.data());
+  if (o.refit_scales) {  // against the objective the sweep minimised: dead inputs' weights zeroed
+    std::vector<float> w0(w, w + R * C);
+    for (int i : f.dead)
+      for (size_t r = 0; r < R; ++r) w0[r * C + i] = 0;
+    const RefitReport refit = refit_scales(q, w0.data(), f.h.data());
+    report.loss_before_refit = refit.loss_before;
+    report.loss_after_refit = refit.loss_after;
+  }
 
   report.loss = loss / 2;
   report.seconds = seconds_since(start);

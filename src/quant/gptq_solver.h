@@ -16,6 +16,7 @@ struct GptqOptions {
   bool static_groups = false;  // fit every group on the original W before the loop
   double damp = 0.01;       // λ: H += λ·mean(diag H)·I
   int max_damp_tries = 5;   // λ, 10λ, 100λ, …; then fall back to RTN
+  bool refit_scales = false;  // after the sweep, refit α/offset (scale) to the layer loss (scale_refit.h)
 };
 
 struct GptqReport {
@@ -24,6 +25,8 @@ struct GptqReport {
   int damp_tries = 0;      // factorisations attempted
   bool fallback_rtn = false;  // no λ gave a usable factor: the layer was quantized by RTN
   int dead_inputs = 0;     // columns with H_ii = 0 (their weights are zeroed)
+  // refit_scales: the layer loss tr((W − Ŵ)(H + λ·mean(diag H)·I)(W − Ŵ)ᵀ) before and after.
+  double loss_before_refit = 0, loss_after_refit = 0;
   double seconds = 0;
 };
 
@@ -41,6 +44,7 @@ struct GptqFactor {
   std::vector<float> hdiag;     // H_ii by original column, 1 for dead inputs
   std::vector<int> dead;        // columns with H_ii = 0: their weights are zeroed
   std::vector<float> u;         // cols × cols, upper: (H + λ·mean(diag H)·I)⁻¹ = UᵀU in processing order; empty unless ok
+  std::vector<float> h;         // refit_scales only: H + λ·mean(diag H)·I, original order, dead H_ii = 1
   bool ok = false;              // false: no λ gave a usable factor (layers fall back to RTN)
   double damp = 0;              // λ used (the last one tried when !ok)
   int damp_tries = 0;
@@ -48,6 +52,7 @@ struct GptqFactor {
   bool act_order = false;       // the options it was made with, checked when used
   double damp_option = 0;
   int max_damp_tries = 0;
+  bool refit_scales = false;
 };
 
 // h: cols × cols, row-major, symmetric; factored in its own storage (pass it with

@@ -63,13 +63,16 @@ MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOpti
   // The quantizer's transposed copy and dequantized result (fp32) of a layer, its codes twice.
   const double layer_copies = largest * (2 * kFloat + 2);
   double hessians = 0;
-  if (solver) {  // one fp32 matrix per distinct input; with true-sequential a stage's at a time
+  // One fp32 matrix per distinct input, two with --refit-scales (the factor and H kept for
+  // the refit); with true-sequential a stage's at a time.
+  const double per_input = o.method.refit_scales ? 2 * kFloat : kFloat;
+  if (solver) {
     const double qkv = sq(c.hidden), out = sq(c.q_dim()), mlp_in = sq(c.hidden), down = sq(c.ffn);
-    hessians = kFloat * (o.true_sequential ? std::max({qkv, out, mlp_in, down}) : qkv + out + mlp_in + down);
+    hessians = per_input * (o.true_sequential ? std::max({qkv, out, mlp_in, down}) : qkv + out + mlp_in + down);
   }
   e.blocks = resident + (stream ? block * kFloat : 0) + layer_copies + hessians;
   if (o.method.head_bits > 0)
-    e.head = resident + (stream ? embd * kFloat : 0) + embd * (2 * kFloat + 2) + (solver ? sq(c.embed_dim) * kFloat : 0);
+    e.head = resident + (stream ? embd * kFloat : 0) + embd * (2 * kFloat + 2) + (solver ? sq(c.embed_dim) * per_input : 0);
   // Writing: one table in fp32 at a time, one block's layers (codes, then sign planes).
   e.write = resident + (stream ? embd * kFloat + block * 2 : 0);
   return e;

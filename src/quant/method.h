@@ -20,6 +20,7 @@ struct MethodOptions {
   // GPTQ solver
   bool act_order = false, static_groups = false;
   double damp = 0.01;
+  bool refit_scales = false;  // refit α/offset (scale) to the layer loss after the sweep
   // linear grid
   bool symmetric = false, mse = false;
   // GPTQT grid

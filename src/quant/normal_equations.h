@@ -9,6 +9,43 @@
 
 namespace gptqt::quant {
 
+// Minimises q − 2 bᵀθ + θᵀ G θ for a symmetric positive semi-definite n × n G (row-major)
+// and returns the minimum; a minimiser goes to theta if given. LDLᵀ without pivoting; a
+// pivot below 1e-10 of the largest diagonal marks a direction the data does not determine,
+// which is dropped (its θ component is set so the others stay optimal, zero where free).
+// scratch: n·n + 2n doubles (callers in hot loops keep them on the stack).
+inline constexpr int solve_scratch_size(int n) { return n * n + 2 * n; }
+inline double solve_dropping(const double* g, const double* b, double q, int n, double* theta, double* scratch) {
+  double *l = scratch, *d = l + n * n, *z = d + n;  // d[j] > 0: direction j is used
+  std::fill_n(l, n * n, 0.0);
+  double dmax = 0;
+  for (int i = 0; i < n; ++i) dmax = std::max(dmax, g[i * n + i]);
+  const double tol = 1e-10 * dmax;
+  double err = q;
+  for (int j = 0; j < n; ++j) {
+    double dj = g[j * n + j];
+    for (int k = 0; k < j; ++k) dj -= l[j * n + k] * l[j * n + k] * d[k];
+    d[j] = dj > tol ? dj : 0;
+    double zj = b[j];
+    for (int k = 0; k < j; ++k) zj -= l[j * n + k] * z[k];
+    z[j] = d[j] > 0 ? zj : 0;
+    if (d[j] > 0) err -= zj * zj / dj;
+    for (int i = j + 1; i < n; ++i) {
+      double v = g[i * n + j];
+      for (int k = 0; k < j; ++k) v -= l[i * n + k] * l[j * n + k] * d[k];
+      l[i * n + j] = d[j] > 0 ? v / dj : 0;
+    }
+  }
+  if (theta) {
+    for (int i = n - 1; i >= 0; --i) {
+      double v = d[i] > 0 ? z[i] / d[i] : 0;
+      for (int k = i + 1; k < n; ++k) v -= l[k * n + i] * theta[k];
+      theta[i] = d[i] > 0 ? v : 0;
+    }
+  }
+  return std::max(err, 0.0);
+}
+
 template <int P>
 struct NormalEquations {
   double g[P][P] = {};  // Σ w a aᵀ
@@ -27,39 +64,10 @@ struct NormalEquations {
     q += qq;
   }
 
-  // The minimum of Σ w (x − aᵀθ)² and, if theta is given, a minimiser. LDLᵀ without
-  // pivoting; a pivot below 1e-10 of the largest diagonal marks a direction the data does
-  // not determine, which is dropped (its θ component is set so the others stay optimal).
+  // The minimum of Σ w (x − aᵀθ)² and, if theta is given, a minimiser (see solve_dropping).
   double solve(double* theta = nullptr) const {
-    double l[P][P] = {}, d[P], z[P];
-    bool used[P];
-    double dmax = 0;
-    for (int i = 0; i < P; ++i) dmax = std::max(dmax, g[i][i]);
-    const double tol = 1e-10 * dmax;
-    double err = q;
-    for (int j = 0; j < P; ++j) {
-      double dj = g[j][j];
-      for (int k = 0; k < j; ++k) dj -= l[j][k] * l[j][k] * d[k];
-      used[j] = dj > tol;
-      d[j] = used[j] ? dj : 0;
-      double zj = b[j];
-      for (int k = 0; k < j; ++k) zj -= l[j][k] * z[k];
-      z[j] = used[j] ? zj : 0;
-      if (used[j]) err -= zj * zj / dj;
-      for (int i = j + 1; i < P; ++i) {
-        double v = g[i][j];
-        for (int k = 0; k < j; ++k) v -= l[i][k] * l[j][k] * d[k];
-        l[i][j] = used[j] ? v / dj : 0;
-      }
-    }
-    if (theta) {
-      for (int i = P - 1; i >= 0; --i) {
-        double v = used[i] ? z[i] / d[i] : 0;
-        for (int k = i + 1; k < P; ++k) v -= l[k][i] * theta[k];
-        theta[i] = used[i] ? v : 0;
-      }
-    }
-    return std::max(err, 0.0);
+    double scratch[solve_scratch_size(P)];
+    return solve_dropping(&g[0][0], b, q, P, theta, scratch);
   }
 };
 
