@@ -30,7 +30,7 @@ struct QuantizeArgs {
   std::string model, out, calib = "wikitext2-valid";
   quant::MethodOptions m;
   bool true_sequential = false, keep_work = false;
-  std::string re_explore = "on", states = "fp16", max_memory;
+  std::string re_explore = "on", states = "fp32", max_memory;
   int nsamples = 128, seqlen = 0, threads = 0, max_blocks = 0;
   uint64_t seed = 0;
 };
@@ -72,11 +72,15 @@ void run_quantize(QuantizeArgs a) {
   if (root)
     fmt::print(stderr, "expected peak memory {}{}\n", need.describe(),
                ranks_here > 1 ? fmt::format(", for each of {} processes on this machine", ranks_here) : "");
+  std::vector<std::string> ways = {"fewer or shorter calibration windows (--nsamples, --seqlen)"};
+  if (opt.states != quant::StateStorage::fp16) ways.push_back("--states fp16");
+  if (!a.true_sequential) ways.push_back("--true-sequential");
+  std::string lighter = ways[0];
+  for (size_t i = 1; i < ways.size(); ++i) lighter += (i + 1 == ways.size() ? " or " : ", ") + ways[i];
   GPTQT_CHECK(need.total() * ranks_here <= limit,
-              "the job needs about {:.1f} GiB at its peak, more than the {:.1f} GiB {}; fewer or shorter "
-              "calibration windows (--nsamples, --seqlen), --states fp16 or --true-sequential need less",
+              "the job needs about {:.1f} GiB at its peak, more than the {:.1f} GiB {}; {} need less",
               need.total() * ranks_here / (1 << 30), limit / (1 << 30),
-              a.max_memory.empty() ? "this machine has available" : "--max-memory allows");
+              a.max_memory.empty() ? "this machine has available" : "--max-memory allows", lighter);
 
   LoadOptions load;
   load.stream = true;
@@ -183,7 +187,9 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--seqlen", a->seqlen, "tokens per calibration window (default min(2048, model context))")
       ->check(CLI::Range(0, 1 << 20));
   add_seed_option(*cmd, a->seed, "calibration sampling seed");
-  cmd->add_option("--states", a->states, "how the calibration's hidden states are kept between blocks: fp16 or fp32")
+  cmd->add_option("--states", a->states,
+                  "how the calibration's hidden states are kept between blocks: fp32, or fp16 (half the memory; "
+                  "changed SmolLM2's perplexity by 0.6%, docs/results.md §6)")
       ->check(CLI::IsMember({"fp16", "fp32"}))
       ->capture_default_str();
   cmd->add_option("--max-blocks", a->max_blocks, "quantize at most this many blocks in this run, then stop")
