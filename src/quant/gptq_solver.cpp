@@ -108,12 +108,8 @@ GptqFactor make_factor(std::vector<float> h, int cols, const GptqOptions& o) {
   f.damp = inv.damp;
   f.damp_tries = inv.tries;
   if (f.ok) f.u = std::move(h);
-  if (o.refit_scales) {
-    double mean = 0;
-    for (size_t i = 0; i < C; ++i) mean += f.h[i * C + i];
-    mean /= double(C);
-    for (size_t i = 0; i < C; ++i) f.h[i * C + i] += float(f.damp * mean);
-  }
+  if (o.refit_scales)  // the damped matrix the factor was made of
+    for (size_t i = 0; i < C; ++i) f.h[i * C + i] = float(double(f.h[i * C + i]) + inv.added);
   f.seconds = seconds_since(start);
   return f;
 }

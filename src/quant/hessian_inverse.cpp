@@ -49,11 +49,11 @@ InverseCholesky damped_inverse_cholesky(std::vector<float>& a, int n, double dam
   InverseCholesky out;
   double lambda = damp;
   for (int t = 1; t <= max_tries; ++t, lambda *= 10) {
-    out.damp = lambda, out.tries = t;
+    out.damp = lambda, out.tries = t, out.added = lambda * mean_diag;
     if (t > 1)  // the failed try overwrote the lower triangle: restore it from the upper one
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < i; ++j) a[size_t(i) * n + j] = a[size_t(j) * n + i];
-    for (int i = 0; i < n; ++i) a[size_t(i) * n + i] = float(double(diag[size_t(i)]) + lambda * mean_diag);
+    for (int i = 0; i < n; ++i) a[size_t(i) * n + i] = float(double(diag[size_t(i)]) + out.added);
     if (factor_lower(a, n)) {
       out.ok = true;
       break;

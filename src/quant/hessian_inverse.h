@@ -9,6 +9,7 @@ struct InverseCholesky {
   bool ok = false;  // false: no λ tried gave a usable factor
   double damp = 0;  // the last λ tried: the one that succeeded when ok
   int tries = 0;    // factorisations attempted
+  double added = 0; // λ·mean(diag H): what the last try added to the diagonal
 };
 
 // Tries λ = damp, 10·damp, 100·damp, … (max_tries values) until the factorisation succeeds
