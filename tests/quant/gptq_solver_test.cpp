@@ -18,19 +18,6 @@ using namespace gptqt::quant::test;
 
 namespace {
 
-struct Problem {
-  int rows, cols;
-  std::vector<float> w;
-  std::vector<double> h;
-};
-
-Problem correlated_problem(int rows, int cols, unsigned seed) {
-  const int tokens = 4 * cols;
-  return {rows, cols, random_matrix(rows, cols, seed), naive_hessian(correlated_activations(tokens, cols, seed + 1), tokens, cols)};
-}
-
-double loss_of(const Problem& p, const QuantizedLinear& q) { return output_loss(p.w, dequantize(q), p.h, p.rows, p.cols); }
-
 // Textbook GPTQ, unblocked, in double with Eigen: explicit H⁻¹, then its upper Cholesky
 // factor; the 3-bit linear grid refitted on the current weights at every group start.
 std::vector<uint8_t> naive_gptq(const Problem& p, int group, double damp, double* loss) {

@@ -4,6 +4,8 @@
 #include <random>
 #include <vector>
 
+#include "quant/quantized_linear.h"
+
 namespace gptqt::quant::test {
 
 inline std::vector<float> random_matrix(int rows, int cols, unsigned seed, float sd = 1.f) {
@@ -65,6 +67,25 @@ inline double output_loss(const std::vector<float>& w, const std::vector<float>&
     }
   }
   return total;
+}
+
+// A layer and the Hessian of its inputs: W ~ N(0, 1) from `seed`, H from `tokens`
+// correlated activations drawn from `x_seed` (default 4·cols tokens, seed + 1).
+struct Problem {
+  int rows, cols;
+  std::vector<float> w;
+  std::vector<double> h;
+  std::vector<float> h_f32() const { return {h.begin(), h.end()}; }
+};
+
+inline Problem correlated_problem(int rows, int cols, unsigned seed, int tokens = 0, int x_seed = -1) {
+  if (tokens == 0) tokens = 4 * cols;
+  const unsigned xs = x_seed < 0 ? seed + 1 : unsigned(x_seed);
+  return {rows, cols, random_matrix(rows, cols, seed), naive_hessian(correlated_activations(tokens, cols, xs), tokens, cols)};
+}
+
+inline double loss_of(const Problem& p, const QuantizedLinear& q) {
+  return output_loss(p.w, dequantize(q), p.h, p.rows, p.cols);
 }
 
 }  // namespace gptqt::quant::test

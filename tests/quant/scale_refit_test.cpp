@@ -17,20 +17,10 @@ using namespace gptqt::quant::test;
 
 namespace {
 
-struct Layer {
-  int rows, cols;
-  std::vector<float> w;
-  std::vector<double> h;
-  std::vector<float> hf() const { return {h.begin(), h.end()}; }
-};
+using Layer = Problem;
 
 // 200 columns in groups of 64: a short last group, and groups coupled through H.
-Layer layer(unsigned seed, int rows = 23, int cols = 200) {
-  const int tokens = 3 * cols;
-  return {rows, cols, random_matrix(rows, cols, seed), naive_hessian(correlated_activations(tokens, cols, seed + 7), tokens, cols)};
-}
-
-double loss_of(const Layer& l, const QuantizedLinear& q) { return output_loss(l.w, dequantize(q), l.h, l.rows, l.cols); }
+Layer layer(unsigned seed, int rows = 23, int cols = 200) { return correlated_problem(rows, cols, seed, 3 * cols, int(seed + 7)); }
 
 QuantizedLinear solved(const Layer& l, const GridFitter& fitter, bool act_order = false) {
   GptqOptions o;
@@ -69,7 +59,7 @@ double relative_gradient(const Layer& l, const QuantizedLinear& q) {
 void expect_refit_is_the_minimum(const Layer& l, QuantizedLinear q, double min_gain) {
   const double before = loss_of(l, q);
   const std::vector<uint8_t> codes = q.codes;
-  const RefitReport rep = refit_scales(q, l.w.data(), l.hf().data());
+  const RefitReport rep = refit_scales(q, l.w.data(), l.h_f32().data());
   const double after = loss_of(l, q);
   EXPECT_EQ(q.codes, codes);
   EXPECT_NEAR(rep.loss_before, before, 1e-4 * before);
@@ -93,7 +83,7 @@ TEST(ScaleRefit, LinearGridKeepsItsIntegerGrid) {
   QuantizedLinear q = solved(l, LinearFitter({.bits = 3}));
   const std::vector<float> zero = q.zero;
   expect_refit_is_the_minimum(l, q, 0.001);
-  refit_scales(q, l.w.data(), l.hf().data());
+  refit_scales(q, l.w.data(), l.h_f32().data());
   EXPECT_EQ(q.zero, zero);
   for (int g = 0; g < q.n_groups(); ++g)
     for (int r = 0; r < q.rows; ++r) {
@@ -109,9 +99,9 @@ TEST(ScaleRefit, LinearGridKeepsItsIntegerGrid) {
 TEST(ScaleRefit, ARefittedLayerIsNotChangedBySecondRefit) {
   const Layer l = layer(3);
   QuantizedLinear q = solved(l, BcqFitter({.bits = 2}));
-  refit_scales(q, l.w.data(), l.hf().data());
+  refit_scales(q, l.w.data(), l.h_f32().data());
   const double once = loss_of(l, q);
-  const RefitReport again = refit_scales(q, l.w.data(), l.hf().data());
+  const RefitReport again = refit_scales(q, l.w.data(), l.h_f32().data());
   EXPECT_NEAR(loss_of(l, q), once, 1e-5 * once);
   EXPECT_NEAR(again.loss_after, again.loss_before, 1e-5 * once);
 }
@@ -122,7 +112,7 @@ TEST(ScaleRefit, UndeterminedDirectionsKeepTheirValues) {
   QuantizedLinear q = solved(l, BcqFitter({.bits = 2}));
   for (int c = 0; c < q.cols; ++c) q.codes[c] |= 2;  // row 0: bit 1 set everywhere
   const double before = loss_of(l, q);
-  refit_scales(q, l.w.data(), l.hf().data());
+  refit_scales(q, l.w.data(), l.h_f32().data());
   for (float v : q.alpha) EXPECT_TRUE(std::isfinite(v));
   for (float v : q.offset) EXPECT_TRUE(std::isfinite(v));
   EXPECT_LT(loss_of(l, q), before);
