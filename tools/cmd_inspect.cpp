@@ -36,7 +36,7 @@ std::string value_or(const nlohmann::json& j, const char* key, const std::string
 void inspect_packed(const InspectArgs& a) {
   // Validation first, by the very code eval and generate load with: a folder
   // inspect passes is one they accept.
-  load_model(a.model);
+  const Model model = load_model(a.model);
   load_model_tokenizer(a.model);
   const nlohmann::json header = read_packed_header(a.model);
   const SafetensorsFile weights(a.model + "/" + kPackedWeightsFile);
@@ -57,6 +57,8 @@ void inspect_packed(const InspectArgs& a) {
                       {"group_size", q.group_size}, {"act_order", !q.perm.empty()},
                       {"bits_per_weight", q.bits_per_weight()}});
   }
+  const int64_t seeds = model.rotations.seed_count();  // 64 bits each, counted with the layers
+  packed_bits += 64.0 * double(seeds);
   // Block order (blk.2 before blk.10), then role; layers outside blocks (the head) last.
   auto key = [](const nlohmann::json& l) {
     const std::string n = l["name"];
@@ -76,6 +78,7 @@ void inspect_packed(const InspectArgs& a) {
   const nlohmann::json& cal = header.value("calibration", nlohmann::json::object());
   if (a.json) {
     fmt::print("{}\n", nlohmann::json{{"model", a.model}, {"header", header}, {"packed_layers", layers.size()},
+                                      {"rotation_seeds", seeds},
                                       {"quantized_weights", quantized},
                                       {"bits_per_weight", quantized ? packed_bits / quantized : 0.0},
                                       {"unquantized_bytes", other_bytes}, {"layers", layers}}
@@ -95,6 +98,7 @@ void inspect_packed(const InspectArgs& a) {
     fmt::print("  calibration:  none\n");
   fmt::print("  packed:       {} layers, {:.0f} weights, {:.3f} bits per weight\n", layers.size(), quantized,
              quantized ? packed_bits / quantized : 0.0);
+  if (seeds > 0) fmt::print("  rotation:     random Hadamard, {} seeds\n", seeds);
   fmt::print("  unquantized:  {:.1f} MiB (embeddings, norms, an unquantized head)\n", other_bytes / (1 << 20));
   if (a.layers) {
     fmt::print("\n| layer | rows x cols | bits | group | act-order | bits/weight |\n|---|---|---:|---:|---|---:|\n");

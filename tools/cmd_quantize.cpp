@@ -101,6 +101,7 @@ void run_quantize(QuantizeArgs a) {
     info.seqlen = seqlen;
     info.seed = a.seed;
   }
+  opt.rotation_seed = a.seed;
   opt.work_dir = a.out + ".work";
   opt.max_blocks = a.max_blocks;
   opt.fingerprint = fmt::format(
@@ -152,6 +153,9 @@ void register_quantize(CLI::App& app) {
   cmd->add_flag("--act-order", a->m.act_order, "quantize columns by decreasing Hessian diagonal");
   cmd->add_flag("--refit-scales", a->m.refit_scales,
                 "after the solver, refit each row's scales and offsets to the layer's output error (codes fixed)");
+  cmd->add_flag("--rotate", a->m.rotate,
+                "quantize every layer in a random Hadamard rotation of its input space (incoherence processing; the "
+                "runtime rotates the activations)");
   cmd->add_flag("--static-groups", a->m.static_groups, "fit every group's grid before the solver runs");
   cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
@@ -186,7 +190,7 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--nsamples", a->nsamples, "calibration windows")->check(CLI::Range(1, 1 << 20))->capture_default_str();
   cmd->add_option("--seqlen", a->seqlen, "tokens per calibration window (default min(2048, model context))")
       ->check(CLI::Range(0, 1 << 20));
-  add_seed_option(*cmd, a->seed, "calibration sampling seed");
+  add_seed_option(*cmd, a->seed, "calibration sampling seed (and the rotations' with --rotate)");
   cmd->add_option("--states", a->states,
                   "how the calibration's hidden states are kept between blocks: fp32, or fp16 (half the memory; "
                   "changed SmolLM2's perplexity by 0.6%, docs/results.md §6)")

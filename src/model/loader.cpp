@@ -174,7 +174,9 @@ BlockWeights read_block(const Reader& rd, const TensorSource& src, const TensorN
     split_stacked(rd, qkv, H, {{LinearRole::q, c.q_dim()}, {LinearRole::k, c.kv_dim()}, {LinearRole::v, c.kv_dim()}}, b);
   if (rd.has(gate_up)) split_stacked(rd, gate_up, H, {{LinearRole::gate, c.ffn}, {LinearRole::up, c.ffn}}, b);
   for (int r = 0; r < kNumLinearRoles; ++r) {
-    if (nm.lin[r].empty() || b.lin[r].op) continue;  // absent in this family, or split from a fused tensor
+    // Absent in this family (the packed names list every role: no gate where the MLP is not gated),
+    // or split from a fused tensor.
+    if (nm.lin[r].empty() || (r == int(LinearRole::gate) && !c.gated()) || b.lin[r].op) continue;
     const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
     const LinearShape shape = linear_shape(c, LinearRole(r));
     b.lin[r] = rd.linear(block_name(nm.lin[r], i), shape.rows, shape.cols, bias);
@@ -298,8 +300,9 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<const SafetensorsFile> packed;
   const TensorNames* names;
   const PackedKernel kernel = parse_packed_kernel(options.kernel);
+  nlohmann::json header;  // a packed model's
   if (is_packed_model(path)) {
-    const nlohmann::json header = read_packed_header(path);
+    header = read_packed_header(path);
     m.cfg = config_from_json(header["config"].dump(), path + "/" + kPackedHeaderFile);
     packed = std::make_shared<const SafetensorsFile>(path + "/" + kPackedWeightsFile);
     src = packed;
@@ -316,6 +319,12 @@ Model load_model(const std::string& path, const LoadOptions& options) {
     names = &architecture(m.cfg.family).gguf;
   }
   m.w = load_weights(*src, *names, m.cfg, options.stream, packed.get(), kernel);
+  if (packed) {
+    const nlohmann::json none;
+    const nlohmann::json& qz = header.contains("quantization") ? header["quantization"] : none;
+    m.rotations = ModelRotations::from_json(qz.is_object() && qz.contains("rotation") ? qz["rotation"] : none, m.cfg,
+                                            path + "/" + kPackedHeaderFile);
+  }
   if (options.stream) m.stream = std::make_shared<SourceWeightStream>(src, packed, *names, m.cfg, kernel);
   GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
               options.head);

@@ -83,6 +83,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   }
   float* k_new = k + size_t(S - T) * kd;
   float* v_new = v + size_t(S - T) * kd;
+  rotate_input(i, LinearInput::attn, h.data(), T);
   if (observer) {
     observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
     if (observer->done()) return;
@@ -112,6 +113,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0, cfg.attn_scale,
                     cfg.attn_softcap},
                    q.data(), T, k, v, S, slopes, att.data());
+  rotate_input(i, LinearInput::o, att.data(), T);
   if (observer) {
     observer->observe(i, {LinearRole::o}, att.data(), T, qd);
     if (observer->done()) return;
@@ -127,6 +129,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   const size_t nf = size_t(T) * cfg.ffn;
   std::vector<float> up(nf), gate;
   const bool gated = cfg.gated();
+  rotate_input(i, LinearInput::mlp, h.data(), T);
   if (observer) {
     if (gated)
       observer->observe(i, {LinearRole::gate, LinearRole::up}, h.data(), T, H);
@@ -144,6 +147,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   } else {
     apply_activation(cfg.act, up.data(), nullptr, nf);
   }
+  rotate_input(i, LinearInput::down, act, T);
   if (observer) observer->observe(i, {LinearRole::down}, act, T, cfg.ffn);
   b[LinearRole::down].forward(act, T, h.data());
   if (cfg.post_norms) apply_norm(cfg.norm, b.post_ffn_norm, cfg.norm_eps, h.data(), T, H);
@@ -161,8 +165,19 @@ void Model::final(const float* x, int T, float* out) const {
     std::memcpy(out, h.data(), h.size() * sizeof(float));
 }
 
+void Model::rotate_input(int block, LinearInput in, float* x, int T) const {
+  if (size_t(block) < rotations.blocks.size())
+    if (const Rotation* r = rotations.blocks[size_t(block)][in]) r->apply_transpose(x, T);
+}
+
 void Model::head(const float* h, int T, float* logits) const {
-  w.head.forward(h, T, logits);
+  if (rotations.head) {
+    std::vector<float> rotated(h, h + size_t(T) * cfg.embed_dim);
+    rotations.head->apply_transpose(rotated.data(), T);
+    w.head.forward(rotated.data(), T, logits);
+  } else {
+    w.head.forward(h, T, logits);
+  }
   if (cfg.final_softcap > 0) {
     const float cap = cfg.final_softcap;
     const size_t n = size_t(T) * cfg.vocab;

@@ -11,6 +11,7 @@
 
 #include "model/config.h"
 #include "model/kv_cache.h"
+#include "model/rotation.h"
 #include "model/weights.h"
 
 namespace gptqt {
@@ -48,6 +49,9 @@ class Model {
  public:
   ModelConfig cfg;
   ModelWeights w;
+  // Incoherence processing (model/rotation.h): the inputs the forward pass rotates. The
+  // weights in w are then stored rotated (W·R).
+  ModelRotations rotations;
   std::string source;                // the file or folder it was loaded from
   std::shared_ptr<GgufFile> gguf;    // kept when loaded from GGUF (tokenizer metadata)
   // Streaming (LoadOptions::stream): the blocks, the token embeddings and the head
@@ -78,6 +82,9 @@ class Model {
                              LogitsFor which = LogitsFor::all) const;
 
   int64_t n_params() const;
+
+ private:
+  void rotate_input(int block, LinearInput in, float* x, int T) const;
 };
 
 struct LoadOptions {

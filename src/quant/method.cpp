@@ -110,6 +110,7 @@ std::string describe(const MethodOptions& m) {
   if (uses_solver(m))
     s += fmt::format(" act_order={} static_groups={} damp={}", m.act_order, m.static_groups, m.damp);
   if (m.refit_scales) s += " refit_scales=true";  // absent when off: older work folders still resume
+  if (m.rotate) s += " rotate=hadamard";
   if (m.method == "rtn" || m.method == "gptq") s += fmt::format(" symmetric={} mse={}", m.symmetric, m.mse);
   if (m.method == "gptqt")
     s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", resolved_inter_bits(m),

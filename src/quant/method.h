@@ -21,6 +21,9 @@ struct MethodOptions {
   bool act_order = false, static_groups = false;
   double damp = 0.01;
   bool refit_scales = false;  // refit α/offset (scale) to the layer loss after the sweep
+  // Incoherence processing (model/rotation.h): each layer quantized in a randomly
+  // Hadamard-rotated input space, the rotation applied to the activations at run time.
+  bool rotate = false;
   // linear grid
   bool symmetric = false, mse = false;
   // GPTQT grid

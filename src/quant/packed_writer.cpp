@@ -116,7 +116,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   if (result.head) {  // quantized (tied or not); a tied model still stores tok_embd for the embeddings
     const PackedLinear p = to_packed(*result.head);
     write_packed_linear(w, strip_weight(nm.head), p, /*fp16=*/true);
-    head_bpw = p.bits_per_weight();
+    head_bpw = p.bits_per_weight() + (model.rotations.head ? 64.0 / (double(p.rows) * p.cols) : 0.0);
   } else if (!c.tied_head) {
     if (model.w.head.op)
       add_dense(w, nm.head, model.w.head);
@@ -145,6 +145,8 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     std::optional<QuantizedBlock> saved;
     if (on_disk) saved = QuantizedBlock{work->load_block(b).lin};
     const QuantizedBlock& qb = saved ? *saved : kept;
+    if (size_t(b) < model.rotations.blocks.size())  // each rotation's 64-bit seed
+      for (const auto& r : model.rotations.blocks[size_t(b)].in) qbits += r ? 64 : 0;
     for (int r = 0; r < kNumLinearRoles; ++r) {
       if (r == int(LinearRole::gate) && !c.gated()) continue;
       const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);
@@ -177,6 +179,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
         {"damp", method.damp},
         {"true_sequential", info.true_sequential},
         {"options", describe(method)},
+        {"rotation", model.rotations.to_json()},
         {"bits_per_weight", bpw},
         {"quantized_weights", qweights},
         {"head", result.head ? json{{"bits", method.head_bits},

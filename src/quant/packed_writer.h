@@ -21,8 +21,8 @@ class WorkDir;
 // `model` supplies the unquantized tensors (embeddings, norms, head, biases; a
 // streamed model's blocks and head are read again from its source); `result` the
 // quantized linear layers, or `work` for blocks whose layers the result no longer
-// holds. Returns the bits per weight of the quantized layers as stored (planes +
-// fp16 alpha/offset).
+// holds. Returns the bits per weight of the quantized layers as stored (planes,
+// fp16 alpha/offset, the rotations' seeds).
 double write_packed_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
                           const PackedModelInfo& info, const std::string& out_dir, const WorkDir* work = nullptr);
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/half.h"
 #include "core/progress.h"
+#include "model/rotation.h"
 #include "quant/calibration_states.h"
 #include "quant/hessian.h"
 #include "quant/parallel_stage.h"
@@ -110,8 +111,12 @@ void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, 
                    PipelineResult& res) {
   const MethodOptions hm = head_method(opt.method);
   model.load_head();
+  GPTQT_CHECK(model.w.head.dense(), "the head is already quantized");
+  if (hm.rotate) {
+    model.rotations.head = make_head_rotation(model.cfg, opt.rotation_seed);
+    rotate_weights(model.w.head, *model.rotations.head);
+  }
   const DenseLinear* dense = model.w.head.dense();
-  GPTQT_CHECK(dense, "the head is already quantized");
   StageHessians hessians({}, cl);
   if (uses_solver(hm)) {
     std::vector<float> x, h;
@@ -122,6 +127,7 @@ void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, 
         h.resize(size_t(T) * model.cfg.embed_dim);
         xs.get(s, x);
         model.final(x.data(), T, h.data());
+        if (model.rotations.head) model.rotations.head->apply_transpose(h.data(), T);
         hessians.capture(kHeadInput, h.data(), T, model.cfg.embed_dim);
         res.forward_seconds += since(t0);
       }
@@ -172,6 +178,9 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
                 opt.calibration.size(), cl.size());
   }
 
+  GPTQT_CHECK(!model.rotations.any(), "the model is already rotated (a packed model cannot be quantized again)");
+  if (opt.method.rotate) model.rotations.blocks.resize(size_t(c.n_layers));  // each set when its block's turn comes
+
   PipelineResult res;
   res.blocks.resize(size_t(c.n_layers));
   std::optional<WorkDir> work;
@@ -219,8 +228,13 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   Progress progress("quantize", c.n_layers, opt.progress);
   int quantized_now = 0;
   for (int b = 0; b < c.n_layers; ++b) {
-    // A block finished by an earlier, interrupted run of the same job: reuse it.
     if (model.stream) model.load_block(b);
+    if (opt.method.rotate) {  // before the Hessians, which are then those of the rotated inputs
+      model.rotations.blocks[size_t(b)] = make_block_rotations(c, opt.rotation_seed, b);
+      rotate_block_weights(model.w.blocks[size_t(b)], model.rotations.blocks[size_t(b)]);
+    }
+    // A block finished by an earlier, interrupted run of the same job: reuse it (its
+    // layers were saved rotated, by the same rotations).
     // The root decides (another rank could see the file the root is writing).
     std::vector<uint8_t> resume = {uint8_t(work && cl.is_root() && work->has_block(b))};
     cl.broadcast(resume, 0);

@@ -23,6 +23,7 @@ struct PipelineOptions {
   MethodOptions method;
   bool true_sequential = false;                   // Llama: [q,k,v] -> [o] -> [gate,up] -> [down]
   std::vector<std::vector<int32_t>> calibration;  // token windows; needed when the method uses the solver
+  uint64_t rotation_seed = 0;                     // method.rotate: the seed the rotations are drawn from
   StateStorage states = StateStorage::fp32;       // how the hidden states between blocks are kept
   std::string work_dir;                           // where finished blocks are kept for resume ("" = none)
   std::string fingerprint;                        // identifies the job; resume requires the same
@@ -57,7 +58,8 @@ struct PipelineResult {
 
 // Quantizes every linear layer of every block of `model` in place: afterwards
 // each holds its dequantized quantized weights (so `model` evaluates as the
-// quantized model would). With method.head_bits > 0 the head follows, its
+// quantized model would). With method.rotate, model.rotations holds the rotations
+// and the layers are stored rotated. With method.head_bits > 0 the head follows, its
 // Hessian taken from the calibration's final hidden states; its log row has
 // block = n_layers. `on_block_done` runs after each block (progress, logs).
 // A streamed model (Model::stream) with a work folder holds one block at a time:

@@ -8,6 +8,7 @@
 
 #include "model/model.h"
 #include "model/packed_ops.h"
+#include "quant/packed_conversion.h"
 #include "quant/packed_writer.h"
 #include "quant/pipeline.h"
 #include "test_paths.h"
@@ -119,7 +120,7 @@ TEST(PackedKernels, SmolLM2AgreesWithFp32) {
 TEST(PackedKernels, NewArchitecturesRoundTrip) {
   for (const char* name : {"tiny-qwen2", "tiny-qwen3", "tiny-mistral", "tiny-llama3-rope", "tiny-llama-yarn",
                            "tiny-llama-linear", "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-phi3-mini",
-                           "tiny-llama-dynamic"}) {
+                           "tiny-llama-dynamic", "tiny-opt", "tiny-bloom"}) {
     const std::string source = fixtures_dir() + "/models/" + name;
     Model m = load_model(source);
     quant::PipelineOptions opt;
@@ -145,5 +146,53 @@ TEST(PackedKernels, NewArchitecturesRoundTrip) {
     std::vector<int32_t> tokens(40);
     for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
     EXPECT_LT(relative_error(m.forward(tokens), packed.forward(tokens)), 1e-5) << name;
+  }
+}
+
+// --rotate: the quantizer leaves the rotated model in memory; the packed folder carries
+// the rotations' seeds, and the runtime rebuilds them: the packed model (every kernel)
+// gives the in-memory model's logits. The seeds count in the bits per weight.
+TEST(PackedKernels, RotatedModelRoundTrips) {
+  for (const char* name : {"tiny-llama", "tiny-qwen3", "tiny-gemma3", "tiny-opt"}) {
+    const std::string source = fixtures_dir() + "/models/" + name;
+    Model m = load_model(source);
+    quant::PipelineOptions opt;
+    opt.method.method = "gptqt";
+    opt.method.bits = 3;
+    opt.method.group_size = 32;
+    opt.method.rotate = true;
+    opt.method.head_bits = 4;
+    opt.method.head_group_size = 32;
+    opt.rotation_seed = 11;
+    for (int w = 0; w < 4; ++w) {
+      std::vector<int32_t> window(48);
+      for (size_t i = 0; i < window.size(); ++i) window[i] = int32_t(3 + (i * 53 + size_t(w) * 101) % 250);
+      opt.calibration.push_back(window);
+    }
+    opt.progress = false;
+    const quant::PipelineResult r = quant::quantize_model(m, opt);
+    ASSERT_EQ(m.rotations.blocks.size(), size_t(m.cfg.n_layers)) << name;
+    ASSERT_TRUE(m.rotations.head) << name;
+    const std::string out = temp_dir() + "/q";
+    const double bpw = quant::write_packed_model(m, r, opt.method, {source}, out);
+    std::vector<int32_t> tokens(40);
+    for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
+    const std::vector<float> expected = m.forward(tokens);
+    for (const char* kernel : {"f32", "dequant", "lut"}) {
+      const Model packed = load_model(out, {kernel});
+      ASSERT_EQ(packed.rotations.seed_count(), m.rotations.seed_count()) << name;
+      EXPECT_EQ(packed.rotations.blocks[1][LinearInput::down]->seed(), m.rotations.blocks[1][LinearInput::down]->seed());
+      const double err = relative_error(expected, packed.forward(tokens));
+      EXPECT_LT(err, std::string(kernel) == "lut" ? 0.05 : 1e-5) << name << " " << kernel;
+    }
+    // The same layers quantized without the rotation store 64 bits per rotated input fewer.
+    double layer_bits = 0, weights = 0;
+    for (const auto& blk : r.blocks)
+      for (const auto& q : blk.lin)
+        if (q) {
+          layer_bits += quant::to_packed(*q).bits_per_weight() * double(q->rows) * q->cols;
+          weights += double(q->rows) * q->cols;
+        }
+    EXPECT_NEAR(bpw, (layer_bits + 64.0 * kNumLinearInputs * m.cfg.n_layers) / weights, 1e-9) << name;
   }
 }
