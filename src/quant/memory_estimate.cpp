@@ -57,20 +57,25 @@ MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOpti
                           256.0 * T * kFloat;  // one window's activations in the forward pass, attention scores
     // The layer inputs of one step (a window per rank) kept for the Hessians, and this rank's copy.
     const double step = (ranks + 1.0) * T * (2.0 * c.hidden + c.q_dim() + c.ffn) * kFloat;
-    e.states = double(nsamples) * T * c.hidden * double(CalibrationStates::element_bytes(o.states)) + window + step;
+    // --asymmetric: the full-precision model's states too, and its inputs of one window.
+    const double copies = o.method.asymmetric ? 2 : 1;
+    e.states = copies * (double(nsamples) * T * c.hidden * double(CalibrationStates::element_bytes(o.states)) + step) +
+               window;
   }
   e.embed = resident + (stream ? embd * kFloat : 0);
   // The quantizer's transposed copy and dequantized result (fp32) of a layer, its codes twice.
   const double layer_copies = largest * (2 * kFloat + 2);
   double hessians = 0;
-  // One fp32 matrix per distinct input, two with --refit-scales (the factor and H kept for
-  // the refit); with true-sequential a stage's at a time.
-  const double per_input = o.method.refit_scales ? 2 * kFloat : kFloat;
+  // One fp32 matrix per distinct input, one more with --refit-scales (H kept for the
+  // refit) and with --asymmetric (the drift term); with true-sequential a stage's at a time.
+  const double per_input = kFloat * (1 + (o.method.refit_scales ? 1 : 0) + (o.method.asymmetric ? 1 : 0));
   if (solver) {
     const double qkv = sq(c.hidden), out = sq(c.q_dim()), mlp_in = sq(c.hidden), down = sq(c.ffn);
     hessians = per_input * (o.true_sequential ? std::max({qkv, out, mlp_in, down}) : qkv + out + mlp_in + down);
   }
-  e.blocks = resident + (stream ? block * kFloat : 0) + layer_copies + hessians;
+  // --asymmetric keeps the block's fp32 layers beside the quantized ones until it is passed.
+  e.blocks = resident + (stream ? block * kFloat : 0) + (o.method.asymmetric ? block * kFloat : 0) + layer_copies +
+             hessians;
   if (o.method.head_bits > 0)
     e.head = resident + (stream ? embd * kFloat : 0) + embd * (2 * kFloat + 2) + (solver ? sq(c.embed_dim) * per_input : 0);
   // Writing: one table in fp32 at a time, one block's layers (codes, then sign planes).

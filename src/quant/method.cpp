@@ -36,6 +36,7 @@ void validate(const MethodOptions& m) {
   }
   GPTQT_CHECK(!(m.static_groups && m.group_size == -1), "--static-groups needs --group-size");
   GPTQT_CHECK(!m.refit_scales || uses_solver(m), "--refit-scales needs the solver (its Hessians)");
+  GPTQT_CHECK(!m.asymmetric || uses_solver(m), "--asymmetric needs the solver (its Hessians)");
   GPTQT_CHECK(m.head_bits >= 0 && m.head_bits <= 4, "--head-bits {}: 0 (keep the head) or 1 to 4", m.head_bits);
   if (m.head_bits > 0) {
     GPTQT_CHECK(m.head_group_size == -1 || (m.head_group_size >= 32 && m.head_group_size % 32 == 0),
@@ -111,6 +112,7 @@ std::string describe(const MethodOptions& m) {
     s += fmt::format(" act_order={} static_groups={} damp={}", m.act_order, m.static_groups, m.damp);
   if (m.refit_scales) s += " refit_scales=true";  // absent when off: older work folders still resume
   if (m.rotate) s += " rotate=hadamard";
+  if (m.asymmetric) s += " asymmetric=true";
   if (m.method == "rtn" || m.method == "gptq") s += fmt::format(" symmetric={} mse={}", m.symmetric, m.mse);
   if (m.method == "gptqt")
     s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", resolved_inter_bits(m),

@@ -24,6 +24,9 @@ struct MethodOptions {
   // Incoherence processing (model/rotation.h): each layer quantized in a randomly
   // Hadamard-rotated input space, the rotation applied to the activations at run time.
   bool rotate = false;
+  // Asymmetric calibration (quant/asymmetric.h): match the full-precision model's layer
+  // outputs from the quantized model's inputs.
+  bool asymmetric = false;
   // linear grid
   bool symmetric = false, mse = false;
   // GPTQT grid

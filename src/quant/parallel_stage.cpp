@@ -1,5 +1,7 @@
 #include "quant/parallel_stage.h"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -72,10 +74,38 @@ void StageHessians::capture(int input, const float* x, int T, int cols) {
   captured_.push_back({input, cols, std::vector<float>(x, x + size_t(T) * size_t(cols))});
 }
 
+void StageHessians::take_references(StageHessians& fp) {
+  GPTQT_CHECK(cl_.size() == 1, "--asymmetric runs in one process (not over MPI yet)");
+  for (Captured& c : fp.captured_) references_.push_back(std::move(c));
+  fp.captured_.clear();
+}
+
+std::vector<float> StageHessians::take_drift(int input) {
+  auto it = drift_.find(input);
+  GPTQT_CHECK(it != drift_.end(), "internal: no drift term was collected for input {}", input);
+  std::vector<float> d = std::move(it->second);
+  drift_.erase(it);
+  const float scale = 2.f / float(samples(input));  // as the Hessian (hessian.h)
+  for (float& v : d) v *= scale;
+  return d;
+}
+
 int StageHessians::input_of(LinearRole r) const {
   auto it = input_of_.find(r);
   GPTQT_CHECK(it != input_of_.end(), "internal: no Hessian was collected for {}", linear_role_name(r));
   return it->second;
+}
+
+void StageHessians::add_drift(int input, const Captured& quantized, const Captured& fp) {
+  GPTQT_CHECK(fp.x.size() == quantized.x.size(), "internal: the full-precision pass saw {} values of input {}, not {}",
+              fp.x.size(), input, quantized.x.size());
+  const int n = quantized.cols, T = int(quantized.x.size() / size_t(n));
+  std::vector<float> delta(fp.x.size());
+  for (size_t i = 0; i < delta.size(); ++i) delta[i] = fp.x[i] - quantized.x[i];
+  std::vector<float>& d = drift_[input];
+  if (d.empty()) d.assign(size_t(n) * size_t(n), 0.f);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, T, 1.f, quantized.x.data(), n, delta.data(), n, 1.f,
+              d.data(), n);
 }
 
 void StageHessians::exchange() {
@@ -93,9 +123,12 @@ void StageHessians::exchange() {
     const int cols = it->second.cols();
     for (const std::vector<float>& x : all)
       if (!x.empty()) it->second.add(x.data(), long(x.size() / size_t(cols)), cl_.rank(), cl_.size());
+    const auto ref = std::find_if(references_.begin(), references_.end(), [&](const Captured& c) { return c.input == input; });
+    if (ref != references_.end() && mine != captured_.end()) add_drift(input, *mine, *ref);
     hessian_seconds += since(t0);
   }
   captured_.clear();
+  references_.clear();
 }
 
 void StageHessians::gather(const std::function<int(int)>& solver) {

@@ -34,6 +34,12 @@ class StageHessians : public LinearInputObserver {
   void new_pass() { seen_ = 0; }
   // An input seen outside a block (the head's final hidden states).
   void capture(int input, const float* x, int T, int cols);
+  // Asymmetric calibration (asymmetric.h): the full-precision model's inputs of this
+  // window, as `fp` captured them from the full-precision block; exchange() then adds
+  // X̃ᵀ(X − X̃) to each input's drift term. One process only.
+  void take_references(StageHessians& fp);
+  // D = (2/N)·Σ X̃ᵀ(X − X̃) of an input; hands over the storage.
+  std::vector<float> take_drift(int input);
 
   // After every rank has run (at most) one window: all of them into the sums, in rank
   // order, which is calibration order. Every rank calls it the same number of times.
@@ -60,9 +66,11 @@ class StageHessians : public LinearInputObserver {
   std::map<int, HessianAccumulator> acc_;
   std::map<LinearRole, int> input_of_;
   std::vector<int> order_;
-  std::vector<Captured> captured_;
+  std::vector<Captured> captured_, references_;
+  std::map<int, std::vector<float>> drift_;  // Σ X̃ᵀ(X − X̃), cols × cols
   std::map<int, GptqFactor> factors_;
   size_t seen_ = 0;
+  void add_drift(int input, const Captured& quantized, const Captured& fp);
 };
 
 // Which rank solves each input's layers: the costliest first, each to the least

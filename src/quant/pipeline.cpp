@@ -11,6 +11,7 @@
 #include "core/half.h"
 #include "core/progress.h"
 #include "model/rotation.h"
+#include "quant/asymmetric.h"
 #include "quant/calibration_states.h"
 #include "quant/hessian.h"
 #include "quant/parallel_stage.h"
@@ -56,10 +57,12 @@ size_t steps(const PipelineOptions& opt, const Cluster& cl) {
   return (opt.calibration.size() + size_t(cl.size()) - 1) / size_t(cl.size());
 }
 
-// The solver's view of a layer's Hessian: its factor and how many tokens made it.
+// The solver's view of a layer's Hessian: its factor and how many tokens made it, and
+// with --asymmetric the drift term of its input (asymmetric.h).
 struct SolverInput {
   const GptqFactor& factor;
   int64_t samples;
+  const std::vector<float>* drift = nullptr;
 };
 
 // One layer by the method: GPTQ against its Hessian with the solver, else RTN.
@@ -69,7 +72,10 @@ QuantizedLinear quantize_layer(const DenseLinear& dense, const SolverInput* solv
   if (solver) {
     GPTQT_CHECK(solver->factor.cols == dense.cols(), "internal: a Hessian of {} inputs for a layer of {}",
                 solver->factor.cols, dense.cols());
-    GptqResult g = gptq_quantize(dense.weights().data(), dense.rows(), solver->factor, fitter, solver_options(m));
+    std::vector<float> target;  // --asymmetric: the weights whose outputs on X̃ best match W's on X
+    if (solver->drift) target = asymmetric_target(dense.weights().data(), dense.rows(), *solver->drift, solver->factor);
+    const float* w = solver->drift ? target.data() : dense.weights().data();
+    GptqResult g = gptq_quantize(w, dense.rows(), solver->factor, fitter, solver_options(m));
     q = std::move(g.weights);
     row.loss = g.report.loss;
     row.damp = g.report.damp;
@@ -108,7 +114,7 @@ QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear&
 // The head, after every block: its inputs are the final hidden states of the
 // calibration (xs holds the last block's outputs). Rank 0 solves it.
 void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, const CalibrationStates& xs,
-                   PipelineResult& res) {
+                   const CalibrationStates* xs_fp, PipelineResult& res) {
   const MethodOptions hm = head_method(opt.method);
   model.load_head();
   GPTQT_CHECK(model.w.head.dense(), "the head is already quantized");
@@ -117,23 +123,33 @@ void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, 
     rotate_weights(model.w.head, *model.rotations.head);
   }
   const DenseLinear* dense = model.w.head.dense();
-  StageHessians hessians({}, cl);
+  StageHessians hessians({}, cl), fp_inputs({}, cl);
+  std::vector<float> drift;
   if (uses_solver(hm)) {
     std::vector<float> x, h;
+    // The head's input from one window's final states (rotated as the head reads it).
+    auto head_input = [&](const CalibrationStates& states, size_t s, StageHessians& into) {
+      const int T = states.tokens(s);
+      h.resize(size_t(T) * model.cfg.embed_dim);
+      states.get(s, x);
+      model.final(x.data(), T, h.data());
+      if (model.rotations.head) model.rotations.head->apply_transpose(h.data(), T);
+      into.capture(kHeadInput, h.data(), T, model.cfg.embed_dim);
+    };
     for (size_t s = 0; s < steps(opt, cl); ++s) {
       if (s < xs.windows()) {
         const auto t0 = Clock::now();
-        const int T = xs.tokens(s);
-        h.resize(size_t(T) * model.cfg.embed_dim);
-        xs.get(s, x);
-        model.final(x.data(), T, h.data());
-        if (model.rotations.head) model.rotations.head->apply_transpose(h.data(), T);
-        hessians.capture(kHeadInput, h.data(), T, model.cfg.embed_dim);
+        if (xs_fp) {
+          head_input(*xs_fp, s, fp_inputs);
+          hessians.take_references(fp_inputs);
+        }
+        head_input(xs, s, hessians);
         res.forward_seconds += since(t0);
       }
       hessians.exchange();
     }
     hessians.gather([](int) { return 0; });
+    if (xs_fp && cl.is_root()) drift = hessians.take_drift(kHeadInput);
   }
   res.hessian_seconds += hessians.hessian_seconds;
   res.exchange_seconds += hessians.exchange_seconds;
@@ -144,7 +160,8 @@ void quantize_head(Model& model, const PipelineOptions& opt, const Cluster& cl, 
     std::optional<SolverInput> solver;
     if (uses_solver(hm)) {
       try {
-        solver.emplace(SolverInput{hessians.factor(kHeadInput, solver_options(hm)), hessians.samples(kHeadInput)});
+        solver.emplace(SolverInput{hessians.factor(kHeadInput, solver_options(hm)), hessians.samples(kHeadInput),
+                                   xs_fp ? &drift : nullptr});
       } catch (const Error& e) {
         fail("the output head: {}", e.what());
       }
@@ -190,8 +207,26 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     if (!cl.is_root()) work.emplace(opt.work_dir, opt.fingerprint);
   }
 
-  // Hidden states entering the current block, one buffer per calibration window.
-  CalibrationStates xs(opt.states, c.hidden);
+  // Hidden states entering the current block, one buffer per calibration window; with
+  // --asymmetric also those of the full-precision model (xs_fp), which runs each block
+  // with the layers it had before they were quantized (fp_ops).
+  const bool asymmetric = opt.method.asymmetric;
+  GPTQT_CHECK(!asymmetric || cl.size() == 1, "--asymmetric runs in one process (not over MPI yet)");
+  CalibrationStates xs(opt.states, c.hidden), xs_fp(opt.states, c.hidden);
+  std::array<std::unique_ptr<LinearOp>, kNumLinearRoles> fp_ops;
+  auto full_precision = [&](int b, const std::function<void()>& run) {  // run with the block's fp32 layers
+    auto swap_ops = [&] {
+      for (int r = 0; r < kNumLinearRoles; ++r)
+        if (fp_ops[size_t(r)]) std::swap(fp_ops[size_t(r)], model.w.blocks[size_t(b)].lin[r].op);
+    };
+    swap_ops();
+    run();
+    swap_ops();
+  };
+  auto install_keeping_fp = [&](int b, LinearRole r, const QuantizedLinear& q) {
+    if (asymmetric) fp_ops[size_t(r)] = std::move(model.w.blocks[size_t(b)][r].op);
+    install(model, b, r, q);
+  };
   std::vector<float> x;  // one window's states in fp32
   if (solver) {
     auto t0 = Clock::now();
@@ -201,17 +236,23 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       x.resize(s.size() * size_t(c.hidden));
       model.embed(s.data(), int(s.size()), 0, x.data());
       xs.add(x, int(s.size()));
+      if (asymmetric) xs_fp.add(x, int(s.size()));
     }
     if (model.stream) model.drop_embeddings();  // the writer reads them again
     res.forward_seconds += since(t0);
   }
   auto propagate = [&](int b) {
     auto t0 = Clock::now();
-    for (size_t s = 0; s < xs.windows(); ++s) {
-      xs.get(s, x);
-      model.block(b, x.data(), xs.tokens(s), 0);
-      xs.set(s, x, b);
-    }
+    auto through_block = [&](CalibrationStates& states) {
+      for (size_t s = 0; s < states.windows(); ++s) {
+        states.get(s, x);
+        model.block(b, x.data(), states.tokens(s), 0);
+        states.set(s, x, b);
+      }
+    };
+    through_block(xs);
+    if (asymmetric) full_precision(b, [&] { through_block(xs_fp); });
+    fp_ops = {};
     res.forward_seconds += since(t0);
   };
 
@@ -248,7 +289,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
                     work->path(), b, linear_role_name(LinearRole(r)));
       }
       for (int r = 0; r < kNumLinearRoles; ++r)
-        if (saved.lin[r]) install(model, b, LinearRole(r), *saved.lin[r]);
+        if (saved.lin[r]) install_keeping_fp(b, LinearRole(r), *saved.lin[r]);
       res.blocks[size_t(b)].lin = std::move(saved.lin);
       res.log.insert(res.log.end(), saved.log.begin(), saved.log.end());
       ++res.resumed_blocks;
@@ -271,6 +312,12 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         auto t0 = Clock::now();
         for (size_t s = 0; s < steps(opt, cl); ++s) {
           if (s < xs.windows()) {
+            if (asymmetric) {  // the same window through the full-precision block first
+              StageHessians fp_inputs(stage, cl);
+              xs_fp.get(s, x);
+              full_precision(b, [&] { model.block(b, x.data(), xs_fp.tokens(s), 0, nullptr, &fp_inputs); });
+              hessians.take_references(fp_inputs);
+            }
             xs.get(s, x);         // the block's output is not needed here, only its linear inputs,
             hessians.new_pass();  // so the pass stops after the stage's last input
             model.block(b, x.data(), xs.tokens(s), 0, nullptr, &hessians);
@@ -294,6 +341,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
       // Each rank quantizes the layers of the inputs it solves; then every layer goes to every rank.
       auto solved_on = [&](LinearRole r) { return solver ? solver_rank.at(hessians.input_of(r)) : 0; };
       std::map<LinearRole, std::pair<QuantizedLinear, LayerLogRow>> done;
+      std::map<int, std::vector<float>> drifts;  // --asymmetric: per input, taken once for its layers
       for (LinearRole r : stage) {
         if (solved_on(r) != cl.rank()) continue;
         const Linear& lin = model.w.blocks[size_t(b)][r];
@@ -305,8 +353,10 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         std::optional<SolverInput> input;
         if (solver) {
           const int in = hessians.input_of(r);
+          if (asymmetric && !drifts.count(in)) drifts[in] = hessians.take_drift(in);
           try {  // the first layer of those sharing a Hessian makes its factor (and takes the time)
-            input.emplace(SolverInput{hessians.factor(in, solver_options(opt.method)), hessians.samples(in)});
+            input.emplace(SolverInput{hessians.factor(in, solver_options(opt.method)), hessians.samples(in),
+                                      asymmetric ? &drifts.at(in) : nullptr});
           } catch (const Error& e) {
             fail("{}: {}", name, e.what());
           }
@@ -321,7 +371,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
         const auto t0 = Clock::now();
         share_layer(cl, solved_on(r), q, row);  // waits for the rank that solves it
         res.exchange_seconds += since(t0);
-        install(model, b, r, q);
+        install_keeping_fp(b, r, q);
         res.blocks[size_t(b)].lin[int(r)] = std::move(q);
         rows.push_back(row);
       }
@@ -334,7 +384,7 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
     let_go(b);
     progress.update(b + 1);
   }
-  if (opt.method.head_bits > 0) quantize_head(model, opt, cl, xs, res);
+  if (opt.method.head_bits > 0) quantize_head(model, opt, cl, xs, asymmetric ? &xs_fp : nullptr, res);
   progress.finish();
   res.complete = true;
   res.total_seconds = since(start);
