@@ -108,51 +108,35 @@ HadamardRotation::HadamardRotation(int n, uint64_t seed) : n_(n), seed_(seed) {
   }
 }
 
-// R = D·(H_m ⊗ H_c)/√n. Rᵀ·v = (H_mᵀ ⊗ H_c)(D·v)/√n; R·v = D·(H_m ⊗ H_c)·v/√n.
-// Vectors are independent: a prompt's positions (or a matrix's rows) split over the threads.
-void HadamardRotation::apply_transpose(float* v, int64_t count) const {
-#pragma omp parallel if (count >= kParallelCount)
-  {
-    std::vector<float> tmp(mix_.empty() ? 0 : n_);
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < count; ++t) {
-      float* x = v + t * n_;
-      for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
-      for (int a = 0; a < m_; ++a) fwht(x + a * chunk_, chunk_);
-      if (mix_.empty()) continue;
-      std::fill(tmp.begin(), tmp.end(), 0.f);
-      for (int a = 0; a < m_; ++a)      // output chunk a
-        for (int b = 0; b < m_; ++b) {  // gets H_m[b][a] times input chunk b
-          const float w = mix_[size_t(b) * m_ + a];
-          const float* src = x + b * chunk_;
-          float* dst = &tmp[size_t(a) * chunk_];
-          for (int j = 0; j < chunk_; ++j) dst[j] += w * src[j];
-        }
-      std::copy(tmp.begin(), tmp.end(), x);
-    }
-  }
-}
+// R = D·(H_m ⊗ H_c)/√n. Rᵀ·v = (H_mᵀ ⊗ H_c)(D·v)/√n; R·v = D·(H_m ⊗ H_c)·v/√n (H_c is symmetric).
+void HadamardRotation::apply_transpose(float* v, int64_t count) const { transform(v, count, /*transpose=*/true); }
 
-void HadamardRotation::apply(float* v, int64_t count) const {
+void HadamardRotation::apply(float* v, int64_t count) const { transform(v, count, /*transpose=*/false); }
+
+// Vectors are independent: a prompt's positions (or a matrix's rows) split over the threads.
+void HadamardRotation::transform(float* v, int64_t count, bool transpose) const {
 #pragma omp parallel if (count >= kParallelCount)
   {
     std::vector<float> tmp(mix_.empty() ? 0 : n_);
 #pragma omp for schedule(static)
     for (int64_t t = 0; t < count; ++t) {
       float* x = v + t * n_;
+      if (transpose)
+        for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
       for (int a = 0; a < m_; ++a) fwht(x + a * chunk_, chunk_);
       if (!mix_.empty()) {
         std::fill(tmp.begin(), tmp.end(), 0.f);
-        for (int a = 0; a < m_; ++a)
-          for (int b = 0; b < m_; ++b) {
-            const float w = mix_[size_t(a) * m_ + b];
+        for (int a = 0; a < m_; ++a)      // output chunk a
+          for (int b = 0; b < m_; ++b) {  // gets H_m[a][b] (Rᵀ: H_m[b][a]) times input chunk b
+            const float w = transpose ? mix_[size_t(b) * m_ + a] : mix_[size_t(a) * m_ + b];
             const float* src = x + b * chunk_;
             float* dst = &tmp[size_t(a) * chunk_];
             for (int j = 0; j < chunk_; ++j) dst[j] += w * src[j];
           }
         std::copy(tmp.begin(), tmp.end(), x);
       }
-      for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
+      if (!transpose)
+        for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
     }
   }
 }

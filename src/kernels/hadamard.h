@@ -37,6 +37,7 @@ class HadamardRotation {
   void apply(float* v, int64_t count) const;
 
  private:
+  void transform(float* v, int64_t count, bool transpose) const;  // Rᵀ·v (transpose) or R·v
   int n_, chunk_, m_;
   uint64_t seed_;
   std::vector<float> signs_;   // D
