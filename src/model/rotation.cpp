@@ -79,7 +79,7 @@ nlohmann::json ModelRotations::to_json() const {
 ModelRotations ModelRotations::from_json(const nlohmann::json& j, const ModelConfig& c, const std::string& where) {
   ModelRotations out;
   if (j.is_null()) return out;
-  GPTQT_CHECK(j.is_object() && j.value("kind", "") == "hadamard",
+  GPTQT_CHECK(j.is_object() && j.contains("kind") && j["kind"].is_string() && j["kind"] == "hadamard",
               "{}: \"rotation\" is not a hadamard rotation object", where);
   auto seed_of = [&](const nlohmann::json& s, const std::string& what) {
     GPTQT_CHECK(s.is_number_unsigned(), "{}: the rotation seed of {} is not an unsigned integer", where, what);

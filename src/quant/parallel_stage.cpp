@@ -75,7 +75,7 @@ void StageHessians::capture(int input, const float* x, int T, int cols) {
 }
 
 void StageHessians::take_references(StageHessians& fp) {
-  GPTQT_CHECK(cl_.size() == 1, "--asymmetric runs in one process (not over MPI yet)");
+  GPTQT_CHECK(cl_.size() == 1, "internal: reference inputs in a run of {} processes", cl_.size());
   for (Captured& c : fp.captured_) references_.push_back(std::move(c));
   fp.captured_.clear();
 }

@@ -118,6 +118,8 @@ TEST(Rotation, MalformedSeedsAreRefused) {
   nlohmann::json j = good;
   j["kind"] = "givens";
   refused(j, "not a hadamard rotation");
+  j["kind"] = 3;
+  refused(j, "not a hadamard rotation");
   j = good;
   j["blocks"].erase(j["blocks"].begin());
   refused(j, "lists 1 blocks for a model of 2");
