@@ -155,10 +155,10 @@ void register_quantize(CLI::App& app) {
                 "after the solver, refit each row's scales and offsets to the layer's output error (codes fixed)");
   cmd->add_flag("--rotate", a->m.rotate,
                 "quantize every layer in a random Hadamard rotation of its input space (incoherence processing; the "
-                "runtime rotates the activations)");
+                "runtime rotates the activations, which costs speed: docs/results.md §7)");
   cmd->add_flag("--asymmetric", a->m.asymmetric,
                 "asymmetric calibration (GPTAQ): fit each layer's outputs on the quantized model's inputs to the "
-                "full-precision model's outputs");
+                "full-precision model's outputs (made SmolLM2 worse so far: docs/results.md §7)");
   cmd->add_flag("--static-groups", a->m.static_groups, "fit every group's grid before the solver runs");
   cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
