@@ -98,6 +98,18 @@ void inspect_packed(const InspectArgs& a) {
     fmt::print("  calibration:  none\n");
   fmt::print("  packed:       {} layers, {:.0f} weights, {:.3f} bits per weight\n", layers.size(), quantized,
              quantized ? packed_bits / quantized : 0.0);
+  std::map<std::pair<int, int>, std::pair<int, double>> widths;  // (bits, group) -> layers, weights
+  for (const auto& l : layers) {
+    auto& [count, n] = widths[{l["bits"].get<int>(), l["group_size"].get<int>()}];
+    ++count;
+    n += l["rows"].get<double>() * l["cols"].get<double>();
+  }
+  std::string listed;
+  for (const auto& [w, use] : widths)
+    listed += fmt::format("{}{}-bit {}: {} layers ({:.0f}% of weights)", listed.empty() ? "" : ", ", w.first,
+                          w.second > 0 ? fmt::format("g{}", w.second) : "per row", use.first,
+                          100 * use.second / quantized);
+  if (!listed.empty()) fmt::print("  widths:       {}\n", listed);
   if (seeds > 0) fmt::print("  rotation:     random Hadamard, {} seeds\n", seeds);
   fmt::print("  unquantized:  {:.1f} MiB (embeddings, norms, an unquantized head)\n", other_bytes / (1 << 20));
   if (a.layers) {

@@ -13,12 +13,15 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "model/rotation.h"
+#include "quant/bit_plan.h"
 #include "quant/cluster.h"
 #include "quant/memory_estimate.h"
 #include "quant/output_folder.h"
 #include "quant/packed_writer.h"
 #include "quant/work_dir.h"
 #include "quant/pipeline.h"
+#include "quant/sensitivity.h"
 #include "runtime/model_files.h"
 #include "text/calibration.h"
 
@@ -33,7 +36,21 @@ struct QuantizeArgs {
   std::string re_explore = "on", states = "fp32", max_memory;
   int nsamples = 128, seqlen = 0, threads = 0, max_blocks = 0;
   uint64_t seed = 0;
+  double bpw = 0;  // > 0: plan each layer's width to this budget (quant/bit_plan.h)
+  std::string plan_widths;
+  int plan_windows = 4;
 };
+
+// --bpw alone gives the best configuration measured (docs/results.md §7): GPTQT with
+// rotations and refitted scales; each can still be set otherwise.
+void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
+  if (a.bpw <= 0) return;
+  GPTQT_CHECK(!cmd.count("--bits") && !cmd.count("--group-size"),
+              "--bpw chooses each layer's bits and group size; name the candidates with --plan-widths instead");
+  if (!cmd.count("--method")) a.m.method = "gptqt";
+  if (!cmd.count("--rotate")) a.m.rotate = true;
+  if (!cmd.count("--refit-scales")) a.m.refit_scales = true;
+}
 
 void run_quantize(QuantizeArgs a) {
   apply_threads(a.threads);
@@ -42,6 +59,15 @@ void run_quantize(QuantizeArgs a) {
   const bool root = cl.is_root();
   a.m.re_explore = a.re_explore == "on";
   quant::validate(a.m);
+  std::vector<quant::LayerWidth> widths;
+  if (a.bpw > 0) {
+    GPTQT_CHECK(quant::uses_solver(a.m), "--bpw measures each layer with the GPTQ solver; --solver none cannot plan");
+    GPTQT_CHECK(cl.size() == 1, "--bpw runs in one process (not over MPI yet)");
+    widths = a.plan_widths.empty() ? quant::default_widths(a.bpw) : quant::parse_widths(a.plan_widths);
+    for (const quant::LayerWidth& w : widths) quant::validate(quant::with_width(a.m, w));
+  } else {
+    GPTQT_CHECK(a.plan_widths.empty(), "--plan-widths needs --bpw");
+  }
   // Everything that can be refused is checked before the hours of work: the
   // output path, the model's existence and the calibration text.
   a.out = quant::normalize_output_path(a.out);
@@ -87,8 +113,11 @@ void run_quantize(QuantizeArgs a) {
   Model model = load_model(a.model, load);
   const ModelConfig& c = model.cfg;
   if (root)
-    fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}\n", a.model, c.arch, c.n_layers,
-               model.n_params() / 1e6, quant::describe(a.m));
+    fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}{}\n", a.model, c.arch, c.n_layers,
+               model.n_params() / 1e6, quant::describe(a.m),
+               a.bpw > 0 ? fmt::format("; each layer's bits and group size planned within {} bits per weight from {}",
+                                       a.bpw, quant::widths_to_string(widths))
+                         : "");
   if (solver) {
     const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(calib_text);
     opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
@@ -108,8 +137,20 @@ void run_quantize(QuantizeArgs a) {
       "model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} states={} inputs=[{}]", a.model,
       quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen, info.seed, a.states,
       quant::input_identity(a.model) + (solver ? " " + quant::input_identity(calib_path) : ""));
+  if (a.bpw > 0)
+    opt.fingerprint += fmt::format(" bpw={} widths={} plan_windows={}", a.bpw, quant::widths_to_string(widths),
+                                   a.plan_windows);
   opt.cluster = &cl;
   opt.progress = root;
+  if (a.bpw > 0) {  // one process (checked above)
+    const quant::WorkDir work(opt.work_dir, opt.fingerprint);
+    const std::vector<quant::LayerCost> costs = quant::measure_sensitivity(model, opt, widths, a.plan_windows, &work);
+    double seed_bits = 0;  // the rotations' seeds, 64 bits each, counted in the budget as in the written bpw
+    if (a.m.rotate) seed_bits = 64.0 * c.n_layers * make_block_rotations(c, a.seed, 0).count();
+    opt.plan = quant::choose_plan(costs, widths, a.m, a.bpw, seed_bits, c.n_layers);
+    info.plan = opt.plan;
+    fmt::print(stderr, "{}", opt.plan->describe());
+  }
   if (root) fmt::print("block,layer,loss,damp,seconds\n");
   quant::PipelineResult r = quant::quantize_model(model, opt, [root](const quant::PipelineResult& res, int block) {
     if (!root) return;
@@ -151,9 +192,20 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--bits", a->m.bits, "bits per weight")->check(CLI::Range(1, 4))->capture_default_str();
   cmd->add_option("--group-size", a->m.group_size, "columns per group (-1 = whole row)")->capture_default_str();
   cmd->add_flag("--act-order", a->m.act_order, "quantize columns by decreasing Hessian diagonal");
-  cmd->add_flag("--refit-scales", a->m.refit_scales,
+  cmd->add_option("--bpw", a->bpw,
+                  "bits per weight to spend: each layer gets the bits and group size that lose least within it "
+                  "(measured per layer); alone it also means --method gptqt --rotate --refit-scales")
+      ->check(CLI::Range(1.0, 8.0));
+  cmd->add_option("--plan-widths", a->plan_widths,
+                  "--bpw: the candidate widths, bits:group_size,... (default: the bits around the budget, each per "
+                  "row and in groups of 128)");
+  cmd->add_option("--plan-windows", a->plan_windows,
+                  "--bpw: calibration windows each layer's error is measured on")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  cmd->add_flag("--refit-scales,!--no-refit-scales", a->m.refit_scales,
                 "after the solver, refit each row's scales and offsets to the layer's output error (codes fixed)");
-  cmd->add_flag("--rotate", a->m.rotate,
+  cmd->add_flag("--rotate,!--no-rotate", a->m.rotate,
                 "quantize every layer in a random Hadamard rotation of its input space (incoherence processing; the "
                 "runtime rotates the activations, which costs speed: docs/results.md §7)");
   cmd->add_flag("--asymmetric", a->m.asymmetric,
@@ -206,7 +258,10 @@ void register_quantize(CLI::App& app) {
                   "has available)");
   cmd->add_flag("--keep-work", a->keep_work, "keep <out>.work (per-block results) after finishing");
   add_threads_option(*cmd, a->threads);
-  cmd->callback([a] { run_quantize(*a); });
+  cmd->callback([a, cmd] {
+    apply_bpw_defaults(*a, *cmd);
+    run_quantize(*a);
+  });
 }
 
 }  // namespace gptqt::cli

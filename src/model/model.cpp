@@ -16,6 +16,12 @@ const char* linear_role_name(LinearRole r) {
   return names[int(r)];
 }
 
+LinearRole linear_role_from_name(const std::string& name) {
+  for (int r = 0; r < kNumLinearRoles; ++r)
+    if (name == linear_role_name(LinearRole(r))) return LinearRole(r);
+  fail("no linear layer is called '{}'", name);
+}
+
 LinearShape linear_shape(const ModelConfig& c, LinearRole r) {
   switch (r) {
     case LinearRole::q: return {c.q_dim(), c.hidden};

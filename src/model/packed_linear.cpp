@@ -10,10 +10,14 @@
 
 namespace gptqt {
 
-int PackedLinear::n_groups() const {
+namespace {
+int groups_of(int cols, int group_size) {
   const int64_t g = group_size > 0 ? group_size : cols;  // 64-bit: cols + g - 1 may not fit an int
   return cols > 0 ? int((int64_t(cols) + g - 1) / g) : 0;
 }
+}  // namespace
+
+int PackedLinear::n_groups() const { return groups_of(cols, group_size); }
 
 void PackedLinear::check(const std::string& what) const {
   // The bounds of any layer a model config may declare (model/config.cpp): keeps
@@ -55,6 +59,12 @@ std::vector<float> PackedLinear::dequantize() const {
 
 double PackedLinear::bits_per_weight() const {
   double bits_total = double(bits) * rows * cols + 16.0 * (alpha.size() + offset.size()) + 32.0 * perm.size();
+  return bits_total / (double(rows) * cols);
+}
+
+double PackedLinear::bits_per_weight(int rows, int cols, int bits, int group_size, bool permuted) {
+  const double groups = double(groups_of(cols, group_size)) * rows;  // α per bit plane and an offset in each
+  const double bits_total = double(bits) * rows * cols + 16.0 * groups * (bits + 1) + (permuted ? 32.0 * cols : 0.0);
   return bits_total / (double(rows) * cols);
 }
 

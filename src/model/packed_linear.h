@@ -35,6 +35,8 @@ struct PackedLinear {
   void check(const std::string& what) const;
   // Bits per weight of what inference reads: planes + fp16 alpha and offset (+ perm).
   double bits_per_weight() const;
+  // The same for a layer of this shape, before it exists (the bit planner's costs).
+  static double bits_per_weight(int rows, int cols, int bits, int group_size, bool permuted);
 };
 
 // Tensors "<prefix>.shape" (I32: rows, cols, bits, group_size), ".planes" (U32),

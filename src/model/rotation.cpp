@@ -1,5 +1,7 @@
 #include "model/rotation.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace gptqt {
@@ -58,10 +60,13 @@ const char* linear_input_name(LinearInput in) {
 
 bool ModelRotations::any() const { return !blocks.empty() || head; }
 
+int BlockRotations::count() const {
+  return int(std::count_if(in.begin(), in.end(), [](const auto& r) { return bool(r); }));
+}
+
 int64_t ModelRotations::seed_count() const {
   int64_t n = head ? 1 : 0;
-  for (const BlockRotations& b : blocks)
-    for (const auto& r : b.in) n += r ? 1 : 0;
+  for (const BlockRotations& b : blocks) n += b.count();
   return n;
 }
 

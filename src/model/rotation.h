@@ -32,6 +32,7 @@ using Rotation = kernels::HadamardRotation;
 struct BlockRotations {
   std::array<std::shared_ptr<const Rotation>, kNumLinearInputs> in;
   const Rotation* operator[](LinearInput i) const { return in[size_t(i)].get(); }
+  int count() const;  // the rotations present (one seed each)
 };
 
 // Every rotation of a model: per block (empty: none), and the head's input.

@@ -2,6 +2,7 @@
 // tensors in files (BLOOM's query_key_value) are split into q, k, v on load.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "kernels/int8_gemv.h"
@@ -18,6 +19,8 @@ struct Norm {
 enum class LinearRole { q, k, v, o, gate, up, down };
 constexpr int kNumLinearRoles = 7;
 const char* linear_role_name(LinearRole r);
+// The role of a name linear_role_name() gives; Error on any other.
+LinearRole linear_role_from_name(const std::string& name);
 
 // rows (outputs) x cols (inputs) of a role's layer in this config.
 struct LinearShape {

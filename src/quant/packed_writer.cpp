@@ -172,8 +172,10 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
       {"quantization",
        {{"method", method.method},
         {"solver", uses_solver(method) ? "gptq" : "none"},
-        {"bits", method.bits},
-        {"group_size", method.group_size},
+        // Mixed widths (a plan) have no one bits and group size: each layer's are in "plan".
+        {"bits", info.plan ? json("mixed") : json(method.bits)},
+        {"group_size", info.plan ? json("mixed") : json(method.group_size)},
+        {"plan", info.plan ? info.plan->to_json() : json(nullptr)},
         {"act_order", method.act_order},
         {"static_groups", method.static_groups},
         {"damp", method.damp},

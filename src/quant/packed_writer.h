@@ -1,9 +1,11 @@
 // Writes a quantized model in the packed format (docs/format.md), atomically:
 // everything goes to a temporary folder that is renamed into place at the end.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "model/model.h"
+#include "quant/bit_plan.h"
 #include "quant/pipeline.h"
 
 namespace gptqt::quant {
@@ -14,6 +16,7 @@ struct PackedModelInfo {
   int nsamples = 0, seqlen = 0;
   uint64_t seed = 0;
   bool true_sequential = false;
+  std::optional<BitPlan> plan;  // --bpw: the widths chosen per layer
 };
 
 class WorkDir;

@@ -8,14 +8,12 @@
 #include <map>
 
 #include "core/error.h"
-#include "core/half.h"
 #include "core/progress.h"
 #include "model/rotation.h"
-#include "quant/asymmetric.h"
 #include "quant/calibration_states.h"
 #include "quant/hessian.h"
+#include "quant/layer_quantizer.h"
 #include "quant/parallel_stage.h"
-#include "quant/rtn.h"
 #include "quant/work_dir.h"
 
 namespace gptqt::quant {
@@ -39,15 +37,6 @@ std::vector<std::vector<LinearRole>> stages(const Model& m, bool true_sequential
   return out;
 }
 
-// The packed format stores alpha, offset, scale and zero in fp16. Rounding them
-// before the layer is installed makes the propagated calibration, the work
-// folder and the written file hold the same levels. (The solver's own error
-// feedback used the fp32 levels; they differ by < 2^-11 relative.)
-void round_to_fp16(QuantizedLinear& q) {
-  for (auto* v : {&q.alpha, &q.offset, &q.scale, &q.zero})
-    for (float& x : *v) x = f16_to_f32(f32_to_f16(x));
-}
-
 void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
   m.w.blocks[size_t(block)][r].op = std::make_unique<DenseLinear>(q.rows, q.cols, dequantize(q));
 }
@@ -55,60 +44,6 @@ void install(Model& m, int block, LinearRole r, const QuantizedLinear& q) {
 // Window w of the calibration runs on rank w mod N; a step is one window on each rank.
 size_t steps(const PipelineOptions& opt, const Cluster& cl) {
   return (opt.calibration.size() + size_t(cl.size()) - 1) / size_t(cl.size());
-}
-
-// The solver's view of a layer's Hessian: its factor and how many tokens made it, and
-// with --asymmetric the drift term of its input (asymmetric.h).
-struct SolverInput {
-  const GptqFactor& factor;
-  int64_t samples;
-  const std::vector<float>* drift = nullptr;
-};
-
-// One layer by the method: GPTQ against its Hessian with the solver, else RTN.
-QuantizedLinear quantize_layer(const DenseLinear& dense, const SolverInput* solver, const GridFitter& fitter,
-                               const MethodOptions& m, LayerLogRow& row) {
-  QuantizedLinear q;
-  if (solver) {
-    GPTQT_CHECK(solver->factor.cols == dense.cols(), "internal: a Hessian of {} inputs for a layer of {}",
-                solver->factor.cols, dense.cols());
-    std::vector<float> target;  // --asymmetric: the weights whose outputs on X̃ best match W's on X
-    if (solver->drift) target = asymmetric_target(dense.weights().data(), dense.rows(), *solver->drift, solver->factor);
-    const float* w = solver->drift ? target.data() : dense.weights().data();
-    GptqResult g = gptq_quantize(w, dense.rows(), solver->factor, fitter, solver_options(m));
-    q = std::move(g.weights);
-    row.loss = g.report.loss;
-    row.damp = g.report.damp;
-    row.fallback_rtn = g.report.fallback_rtn;
-    row.dead_inputs = g.report.dead_inputs;
-    row.samples = solver->samples;
-  } else {
-    q = quantize_rtn(dense.weights().data(), dense.rows(), dense.cols(), fitter, m.group_size);
-  }
-  round_to_fp16(q);
-  return q;
-}
-
-// quantize_layer, with every failure naming the layer, and levels that the
-// packed format's fp16 cannot hold (weights beyond ±65504) refused here rather
-// than written as infinities.
-QuantizedLinear quantize_named_layer(const std::string& name, const DenseLinear& dense, const SolverInput* solver,
-                                     const GridFitter& fitter, const MethodOptions& m, LayerLogRow& row) {
-  QuantizedLinear q;
-  try {
-    q = quantize_layer(dense, solver, fitter, m, row);
-  } catch (const Error& e) {
-    fail("{}: {}", name, e.what());
-  }
-  for (const auto* v : {&q.alpha, &q.offset, &q.scale, &q.zero})
-    for (float x : *v)
-      if (!std::isfinite(x)) {
-        float largest = 0;
-        for (float w : dense.weights()) largest = std::max(largest, std::abs(w));
-        fail("{}: the quantized levels are not finite in fp16 (largest |weight| {:.4g}, fp16 holds up to 65504)",
-             name, largest);
-      }
-  return q;
 }
 
 // The head, after every block: its inputs are the final hidden states of the
@@ -184,7 +119,9 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   const auto start = Clock::now();
   const ModelConfig& c = model.cfg;
   const bool solver = uses_solver(opt.method);
-  const std::unique_ptr<GridFitter> fitter = make_fitter(opt.method);
+  auto method_of = [&](int b, LinearRole r) {  // the plan's width for the layer, where there is a plan
+    return opt.plan ? with_width(opt.method, opt.plan->width(b, r)) : opt.method;
+  };
   static const Cluster one_process;
   const Cluster& cl = opt.cluster ? *opt.cluster : one_process;
   if (solver) {
@@ -361,7 +298,8 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
             fail("{}: {}", name, e.what());
           }
         }
-        QuantizedLinear q = quantize_named_layer(name, *dense, input ? &*input : nullptr, *fitter, opt.method, row);
+        const MethodOptions m = method_of(b, r);
+        QuantizedLinear q = quantize_named_layer(name, *dense, input ? &*input : nullptr, *make_fitter(m), m, row);
         row.seconds = since(t0);
         res.solver_seconds += row.seconds;
         done[r] = {std::move(q), row};

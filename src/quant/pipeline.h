@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/model.h"
+#include "quant/bit_plan.h"
 #include "quant/calibration_states.h"
 #include "quant/method.h"
 #include "quant/quantized_linear.h"
@@ -21,6 +22,7 @@ class Cluster;
 
 struct PipelineOptions {
   MethodOptions method;
+  std::optional<BitPlan> plan;  // --bpw: each block layer's bits and group size (the method's otherwise)
   bool true_sequential = false;                   // Llama: [q,k,v] -> [o] -> [gate,up] -> [down]
   std::vector<std::vector<int32_t>> calibration;  // token windows; needed when the method uses the solver
   uint64_t rotation_seed = 0;                     // method.rotate: the seed the rotations are drawn from

@@ -120,4 +120,20 @@ WorkDir::Block WorkDir::load_block(int b) const {
   return out;
 }
 
+std::string WorkDir::record_path(const std::string& name) const { return fmt::format("{}/{}.json", dir_, name); }
+
+bool WorkDir::has_record(const std::string& name) const { return fs::exists(record_path(name)); }
+
+json WorkDir::load_record(const std::string& name) const {
+  const std::string path = record_path(name);
+  const json j = read_json_file(path);
+  GPTQT_CHECK(j.is_object() && json_string_or(j, "fingerprint", "", path) == fingerprint_ && j.contains("value"),
+              "{}: not a record of this job; remove {} to start afresh", path, dir_);
+  return j.at("value");
+}
+
+void WorkDir::save_record(const std::string& name, const json& value) const {
+  write_file_atomic(record_path(name), json{{"fingerprint", fingerprint_}, {"value", value}}.dump() + "\n");
+}
+
 }  // namespace gptqt::quant

@@ -6,6 +6,7 @@
 // block or job) is refused, never mixed in.
 #pragma once
 #include <array>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,10 +34,16 @@ class WorkDir {
   Block load_block(int b) const;
   void save_block(int b, const std::array<std::optional<QuantizedLinear>, kNumLinearRoles>& lin,
                   const std::vector<LayerLogRow>& log) const;
+  // Small records of the job beside its blocks (the bit planner's errors per block):
+  // a JSON value per name, refused when another job wrote it.
+  bool has_record(const std::string& name) const;
+  nlohmann::json load_record(const std::string& name) const;
+  void save_record(const std::string& name, const nlohmann::json& value) const;
   const std::string& path() const { return dir_; }
 
  private:
   std::string block_path(int b) const;
+  std::string record_path(const std::string& name) const;
   std::string dir_, fingerprint_;
 };
 

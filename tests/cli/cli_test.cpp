@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli_util.h"
 
@@ -132,6 +133,46 @@ TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
   ASSERT_EQ(rest.code, 0) << rest.err;
   EXPECT_NE(rest.err.find("2 blocks resumed"), std::string::npos) << rest.err;
   EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/resumed/weights.safetensors"));
+}
+
+// --bpw: a plan of mixed widths within the budget, printed and kept in the header;
+// the model runs; an interrupted job resumes (the plan's figures and the blocks) to
+// the same weights.
+TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  const std::string dir = temp_dir();
+  const std::string common = "quantize -m " + stories() + " --bpw 3.5 --plan-widths 2:-1,3:-1,4:-1 --plan-windows 2 "
+                             "--calib tinystories --nsamples 4 --seqlen 128 --threads 1 ";
+  CmdResult whole = run_gptqt(common + "-o " + dir + "/whole");
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  EXPECT_NE(whole.err.find("bit plan: "), std::string::npos) << whole.err;
+  const nlohmann::json j = nlohmann::json::parse(run_gptqt("inspect --json -m " + dir + "/whole").out);
+  EXPECT_LE(j["bits_per_weight"].get<double>(), 3.5);  // rows of 64 and 172: 2 bits per row cost 2.75
+  EXPECT_GT(j["bits_per_weight"].get<double>(), 3.0);
+  EXPECT_EQ(j["header"]["quantization"]["bits"], "mixed");
+  EXPECT_EQ(j["header"]["quantization"]["plan"]["budget_bits_per_weight"], 3.5);
+  EXPECT_TRUE(j["header"]["quantization"]["rotation"].is_object()) << "--bpw alone rotates";
+  std::set<int> bits;
+  for (const auto& l : j["layers"]) bits.insert(l["bits"].get<int>());
+  EXPECT_GE(bits.size(), 2u);
+  CmdResult e = run_gptqt("eval -m " + dir + "/whole --text tinystories --ctx 128 --max-windows 2 --threads 1");
+  EXPECT_EQ(e.code, 0) << e.err;
+
+  CmdResult part = run_gptqt(common + "--max-blocks 2 -o " + dir + "/resumed");
+  ASSERT_EQ(part.code, 0) << part.err;
+  CmdResult rest = run_gptqt(common + "-o " + dir + "/resumed");
+  ASSERT_EQ(rest.code, 0) << rest.err;
+  EXPECT_NE(rest.err.find("(resumed)"), std::string::npos) << rest.err;
+  EXPECT_NE(rest.err.find("2 blocks resumed"), std::string::npos) << rest.err;
+  EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/resumed/weights.safetensors"));
+
+  const std::string q = "quantize -m " + stories() + " --calib tinystories --nsamples 4 --seqlen 128 -o " + dir + "/bad ";
+  expect_one_line_error(run_gptqt(q + "--bpw 3 --bits 3"), "--bpw with --bits");
+  expect_one_line_error(run_gptqt(q + "--plan-widths 3:-1"), "--plan-widths without --bpw");
+  expect_one_line_error(run_gptqt(q + "--bpw 3 --plan-widths 3:48"), "a group size the format cannot hold");
+  CmdResult low = run_gptqt(q + "--bpw 1.5 --plan-widths 2:-1,3:-1");
+  expect_one_line_error(low, "a budget below every width");
+  EXPECT_NE(low.err.find("below the narrowest"), std::string::npos) << low.err;
 }
 
 TEST(Cli, DamagedPackedModelsGiveOneLineErrors) {

@@ -4,7 +4,11 @@
 // greedy continuation, so one near-tie cannot derail the comparison.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "model/model.h"
 #include "model/packed_ops.h"
@@ -194,5 +198,50 @@ TEST(PackedKernels, RotatedModelRoundTrips) {
           weights += double(q->rows) * q->cols;
         }
     EXPECT_NEAR(bpw, (layer_bits + 64.0 * kNumLinearInputs * m.cfg.n_layers) / weights, 1e-9) << name;
+  }
+}
+
+// Mixed widths (--bpw): every layer at its own bits and group size in one model. The
+// packed folder holds each layer at its width and the plan in its header, and every
+// kernel gives the in-memory quantized model's logits.
+TEST(PackedKernels, MixedWidthsRoundTrip) {
+  const std::string source = fixtures_dir() + "/models/tiny-llama";
+  Model m = load_model(source);
+  quant::PipelineOptions opt;
+  opt.method.method = "gptqt";
+  for (int w = 0; w < 4; ++w) {
+    std::vector<int32_t> window(48);
+    for (size_t i = 0; i < window.size(); ++i) window[i] = int32_t(3 + (i * 53 + size_t(w) * 101) % 250);
+    opt.calibration.push_back(window);
+  }
+  quant::BitPlan plan;
+  plan.widths = {{2, -1}, {3, 32}, {4, 64}, {1, -1}};
+  plan.choice.resize(size_t(m.cfg.n_layers));
+  int next = 0;
+  for (auto& block : plan.choice)
+    for (auto& c : block) c = next++ % 4;
+  opt.plan = plan;
+  opt.progress = false;
+  const quant::PipelineResult r = quant::quantize_model(m, opt);
+  const std::string out = temp_dir() + "/q";
+  quant::PackedModelInfo info{source};
+  info.plan = plan;
+  quant::write_packed_model(m, r, opt.method, info, out);
+  const quant::BitPlan back = quant::BitPlan::from_json(
+      nlohmann::json::parse(std::ifstream(out + "/gptqt.json"))["quantization"]["plan"]);
+  EXPECT_EQ(back.choice, plan.choice);
+  std::vector<int32_t> tokens(40);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
+  const std::vector<float> expected = m.forward(tokens);
+  for (const char* kernel : {"f32", "dequant", "lut"}) {
+    const Model packed = load_model(out, {kernel});
+    for (int b = 0; std::string(kernel) != "f32" && b < m.cfg.n_layers; ++b)  // f32 expands on load
+      for (int role = 0; role < kNumLinearRoles; ++role) {
+        const quant::LayerWidth w = plan.width(b, LinearRole(role));  // GPTQT layers run on the LUT kernel
+        EXPECT_EQ(packed.w.blocks[size_t(b)].lin[role].op->kind(), fmt::format("lut{}g{}", w.bits, w.group_size))
+            << kernel << " block " << b << " " << role;
+      }
+    const double err = relative_error(expected, packed.forward(tokens));
+    EXPECT_LT(err, std::string(kernel) == "lut" ? 0.05 : 1e-5) << kernel;
   }
 }
