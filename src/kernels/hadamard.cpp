@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 namespace gptqt::kernels {
@@ -115,6 +116,7 @@ void HadamardRotation::apply(float* v, int64_t count) const { transform(v, count
 
 // Vectors are independent: a prompt's positions (or a matrix's rows) split over the threads.
 void HadamardRotation::transform(float* v, int64_t count, bool transpose) const {
+  const bool avx2 = active_isa() >= Isa::avx2 && chunk_ % 8 == 0;  // chunks of whole registers
 #pragma omp parallel if (count >= kParallelCount)
   {
     std::vector<float> tmp(mix_.empty() ? 0 : n_);
@@ -123,8 +125,11 @@ void HadamardRotation::transform(float* v, int64_t count, bool transpose) const 
       float* x = v + t * n_;
       if (transpose)
         for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
-      for (int a = 0; a < m_; ++a) fwht(x + a * chunk_, chunk_);
-      if (!mix_.empty()) {
+      for (int a = 0; a < m_; ++a) avx2 ? detail::fwht_avx2(x + a * chunk_, chunk_) : fwht(x + a * chunk_, chunk_);
+      if (!mix_.empty() && avx2) {
+        detail::mix_chunks_avx2(mix_.data(), m_, chunk_, transpose, x, tmp.data());
+        std::copy(tmp.begin(), tmp.end(), x);
+      } else if (!mix_.empty()) {
         std::fill(tmp.begin(), tmp.end(), 0.f);
         for (int a = 0; a < m_; ++a)      // output chunk a
           for (int b = 0; b < m_; ++b) {  // gets H_m[a][b] (Rᵀ: H_m[b][a]) times input chunk b

@@ -45,4 +45,9 @@ class HadamardRotation {
   float chunk_scale_;          // 1/√(2^k) when there is no mix (blocks), else 1
 };
 
+namespace detail {  // AVX2 steps (hadamard_avx2.cpp), for len = 2^k >= 8 and chunks of 8k floats
+void fwht_avx2(float* v, int len);
+void mix_chunks_avx2(const float* mix, int m, int chunk, bool transpose, const float* x, float* out);
+}  // namespace detail
+
 }  // namespace gptqt::kernels

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 
 using namespace gptqt;
@@ -93,6 +94,29 @@ TEST(Hadamard, MatchesTheDenseMatrixOfItsDefinition) {
   for (float s : d) negative += s < 0;
   EXPECT_GT(negative, n / 4);  // the signs are random, not all +1
   EXPECT_LT(negative, 3 * n / 4);
+}
+
+// The AVX2 steps (in-register butterflies, the chunk mix) against the scalar path, both
+// directions, on every width (those with chunks under 8 floats stay scalar).
+TEST(Hadamard, EveryIsaPathGivesTheScalarResult) {
+  const Isa best = best_isa();
+  for (int n : kWidths)
+    for (bool transpose : {true, false}) {
+      const HadamardRotation r(n, 11);
+      const std::vector<float> v = random_vectors(n, 20, unsigned(n));  // 20: the parallel path too
+      set_active_isa(Isa::scalar);
+      std::vector<float> ref = v;
+      transpose ? r.apply_transpose(ref.data(), 20) : r.apply(ref.data(), 20);
+      for (Isa isa : {Isa::avx2, Isa::avx512}) {
+        if (isa > best) continue;
+        set_active_isa(isa);
+        std::vector<float> got = v;
+        transpose ? r.apply_transpose(got.data(), 20) : r.apply(got.data(), 20);
+        for (size_t i = 0; i < v.size(); ++i)
+          ASSERT_NEAR(got[i], ref[i], 1e-5f * (1 + std::abs(ref[i]))) << n << " " << isa_name(isa) << " " << i;
+      }
+      set_active_isa(best);
+    }
 }
 
 TEST(Hadamard, RotatedWeightsTimesRotatedInputsGiveTheSameProduct) {
