@@ -13,6 +13,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "io/json_read.h"
 #include "model/rotation.h"
 #include "quant/bit_plan.h"
 #include "quant/cluster.h"
@@ -37,7 +38,7 @@ struct QuantizeArgs {
   int nsamples = 128, seqlen = 0, threads = 0, max_blocks = 0;
   uint64_t seed = 0;
   double bpw = 0;  // > 0: plan each layer's width to this budget (quant/bit_plan.h)
-  std::string plan_widths;
+  std::string plan_widths, plan_errors;
   int plan_windows = 4;
 };
 
@@ -63,10 +64,10 @@ void run_quantize(QuantizeArgs a) {
   if (a.bpw > 0) {
     GPTQT_CHECK(quant::uses_solver(a.m), "--bpw measures each layer with the GPTQ solver; --solver none cannot plan");
     GPTQT_CHECK(cl.size() == 1, "--bpw runs in one process (not over MPI yet)");
-    widths = a.plan_widths.empty() ? quant::default_widths(a.bpw) : quant::parse_widths(a.plan_widths);
+    widths = a.plan_widths.empty() ? quant::default_widths() : quant::parse_widths(a.plan_widths);
     for (const quant::LayerWidth& w : widths) quant::validate(quant::with_width(a.m, w));
   } else {
-    GPTQT_CHECK(a.plan_widths.empty(), "--plan-widths needs --bpw");
+    GPTQT_CHECK(a.plan_widths.empty() && a.plan_errors.empty(), "--plan-widths and --plan-errors need --bpw");
   }
   // Everything that can be refused is checked before the hours of work: the
   // output path, the model's existence and the calibration text.
@@ -137,14 +138,29 @@ void run_quantize(QuantizeArgs a) {
       "model={} {} true_sequential={} calib={} nsamples={} seqlen={} seed={} states={} inputs=[{}]", a.model,
       quant::describe(a.m), a.true_sequential, info.calibration, info.nsamples, info.seqlen, info.seed, a.states,
       quant::input_identity(a.model) + (solver ? " " + quant::input_identity(calib_path) : ""));
-  if (a.bpw > 0)
-    opt.fingerprint += fmt::format(" bpw={} widths={} plan_windows={}", a.bpw, quant::widths_to_string(widths),
-                                   a.plan_windows);
+  // What the plan's figures depend on (all but the budget): a --plan-errors file is reused only for the same.
+  const std::string plan_key = fmt::format("{} widths={} plan_windows={}", opt.fingerprint,
+                                           quant::widths_to_string(widths), a.plan_windows);
+  if (a.bpw > 0) opt.fingerprint = fmt::format("{} bpw={}", plan_key, a.bpw);
   opt.cluster = &cl;
   opt.progress = root;
   if (a.bpw > 0) {  // one process (checked above)
-    const quant::WorkDir work(opt.work_dir, opt.fingerprint);
-    const std::vector<quant::LayerCost> costs = quant::measure_sensitivity(model, opt, widths, a.plan_windows, &work);
+    std::vector<quant::LayerCost> costs;
+    if (!a.plan_errors.empty() && std::filesystem::exists(a.plan_errors)) {
+      const nlohmann::json j = read_json_file(a.plan_errors);
+      GPTQT_CHECK(j.is_object() && j.value("key", "") == plan_key,
+                  "{}: measured for another model, calibration, method or widths; remove it or name another file",
+                  a.plan_errors);
+      costs = quant::layer_costs_from_json(j.at("layers"), widths.size(), a.plan_errors);
+      fmt::print(stderr, "each layer's errors read from {}\n", a.plan_errors);
+    } else {
+      const quant::WorkDir work(opt.work_dir, opt.fingerprint);
+      costs = quant::measure_sensitivity(model, opt, widths, a.plan_windows, &work);
+      if (!a.plan_errors.empty())
+        write_file_atomic(a.plan_errors, nlohmann::json{{"key", plan_key}, {"widths", quant::widths_to_string(widths)},
+                                                        {"layers", quant::layer_costs_to_json(costs)}}
+                                                 .dump(1) + "\n");
+    }
     double seed_bits = 0;  // the rotations' seeds, 64 bits each, counted in the budget as in the written bpw
     if (a.m.rotate) seed_bits = 64.0 * c.n_layers * make_block_rotations(c, a.seed, 0).count();
     opt.plan = quant::choose_plan(costs, widths, a.m, a.bpw, seed_bits, c.n_layers);
@@ -197,8 +213,11 @@ void register_quantize(CLI::App& app) {
                   "(measured per layer); alone it also means --method gptqt --rotate --refit-scales")
       ->check(CLI::Range(1.0, 8.0));
   cmd->add_option("--plan-widths", a->plan_widths,
-                  "--bpw: the candidate widths, bits:group_size,... (default: the bits around the budget, each per "
-                  "row and in groups of 128)");
+                  "--bpw: the candidate widths, bits:group_size,... (default: 2, 3 and 4 bits, each per row and in "
+                  "groups of 128)");
+  cmd->add_option("--plan-errors", a->plan_errors,
+                  "--bpw: keep each layer's measured errors in this file, or read them from it when it exists "
+                  "(the same job at another budget plans at once)");
   cmd->add_option("--plan-windows", a->plan_windows,
                   "--bpw: calibration windows each layer's error is measured on")
       ->check(CLI::Range(1, 1 << 20))

@@ -40,10 +40,9 @@ std::string widths_to_string(const std::vector<LayerWidth>& widths) {
   return s;
 }
 
-std::vector<LayerWidth> default_widths(double budget_bpw) {
-  const int low = std::clamp(int(std::floor(budget_bpw)) - 1, 2, 3), high = std::min(4, low + 2);
+std::vector<LayerWidth> default_widths() {
   std::vector<LayerWidth> out;
-  for (int b = low; b <= high; ++b)
+  for (int b = 2; b <= 4; ++b)
     for (int g : {-1, 128}) out.push_back({b, g});
   return out;
 }

@@ -24,8 +24,9 @@ struct LayerWidth {
 // "3:-1,3:128,4:128" (bits:group size) -> widths; Error on anything else.
 std::vector<LayerWidth> parse_widths(const std::string& text);
 std::string widths_to_string(const std::vector<LayerWidth>& widths);
-// The candidates `--bpw B` tries by default: the widths around B.
-std::vector<LayerWidth> default_widths(double budget_bpw);
+// The candidates `--bpw B` tries by default, whatever B (so that one measurement,
+// --plan-errors, serves every budget): 2, 3 and 4 bits, per row and in groups of 128.
+std::vector<LayerWidth> default_widths();
 
 // The method with a layer's width in place of its bits and group size.
 MethodOptions with_width(MethodOptions m, LayerWidth w);

@@ -77,19 +77,22 @@ std::vector<LayerCost> measure_block(Model& model, int b, const MethodOptions& m
   return out;
 }
 
-json to_json(const std::vector<LayerCost>& costs) {
+}  // namespace
+
+json layer_costs_to_json(const std::vector<LayerCost>& costs) {
   json j = json::array();
   for (const LayerCost& c : costs)
-    j.push_back({{"layer", linear_role_name(c.role)}, {"rows", c.rows}, {"cols", c.cols}, {"error", c.error}});
+    j.push_back({{"block", c.block}, {"layer", linear_role_name(c.role)}, {"rows", c.rows}, {"cols", c.cols},
+                 {"error", c.error}});
   return j;
 }
 
-std::vector<LayerCost> from_json(const json& j, int block, size_t n_widths, const std::string& where) {
+std::vector<LayerCost> layer_costs_from_json(const json& j, size_t n_widths, const std::string& where) {
   std::vector<LayerCost> out;
   try {
     for (const json& l : j) {
-      LayerCost c{block, linear_role_from_name(l.at("layer").get<std::string>()), l.at("rows").get<int>(),
-                  l.at("cols").get<int>(), l.at("error").get<std::vector<double>>()};
+      LayerCost c{l.at("block").get<int>(), linear_role_from_name(l.at("layer").get<std::string>()),
+                  l.at("rows").get<int>(), l.at("cols").get<int>(), l.at("error").get<std::vector<double>>()};
       GPTQT_CHECK(c.error.size() == n_widths, "{}: {} errors for {} widths", where, c.error.size(), n_widths);
       out.push_back(std::move(c));
     }
@@ -98,8 +101,6 @@ std::vector<LayerCost> from_json(const json& j, int block, size_t n_widths, cons
   }
   return out;
 }
-
-}  // namespace
 
 std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& opt,
                                            const std::vector<LayerWidth>& widths, int windows, const WorkDir* work) {
@@ -136,7 +137,9 @@ std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& 
     const bool resumed = work && work->has_record(record_name(b));
     std::vector<LayerCost> costs;
     if (resumed) {
-      costs = from_json(work->load_record(record_name(b)), b, widths.size(), work->path());
+      costs = layer_costs_from_json(work->load_record(record_name(b)), widths.size(), work->path());
+      for (const LayerCost& lc : costs)
+        GPTQT_CHECK(lc.block == b, "{}: the record of block {} holds block {}", work->path(), b, lc.block);
     } else {
       std::vector<LinearRole> roles;
       for (int r = 0; r < kNumLinearRoles; ++r)
@@ -158,7 +161,7 @@ std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& 
         model.block(b, reference[s].data(), tokens[s], 0);
       }
       costs = measure_block(model, b, opt.method, hessians, widths, inputs, tokens, reference);
-      if (work) work->save_record(record_name(b), to_json(costs));
+      if (work) work->save_record(record_name(b), layer_costs_to_json(costs));
     }
     for (size_t s = 0; s < xs.windows(); ++s) {  // the full-precision states for the next block
       xs.get(s, x);

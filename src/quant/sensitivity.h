@@ -11,6 +11,8 @@
 // With a work folder each block's errors are kept (record "sensitivity_<block>"),
 // so an interrupted job measures only the blocks it had not finished.
 #pragma once
+#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "model/model.h"
@@ -26,5 +28,10 @@ class WorkDir;
 // dropped). `windows`: how many calibration windows the block outputs are compared on.
 std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& options,
                                            const std::vector<LayerWidth>& widths, int windows, const WorkDir* work);
+
+// The figures as JSON (work-folder records, --plan-errors files) and back; Error naming
+// `where` when they are unreadable or do not have one error per width.
+nlohmann::json layer_costs_to_json(const std::vector<LayerCost>& costs);
+std::vector<LayerCost> layer_costs_from_json(const nlohmann::json& j, size_t n_widths, const std::string& where);
 
 }  // namespace gptqt::quant

@@ -141,9 +141,10 @@ TEST(Cli, InterruptedQuantizationResumesBitIdentical) {
 TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
   if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
   const std::string dir = temp_dir();
-  const std::string common = "quantize -m " + stories() + " --bpw 3.5 --plan-widths 2:-1,3:-1,4:-1 --plan-windows 2 "
-                             "--calib tinystories --nsamples 4 --seqlen 128 --threads 1 ";
-  CmdResult whole = run_gptqt(common + "-o " + dir + "/whole");
+  const std::string job = "quantize -m " + stories() + " --plan-widths 2:-1,3:-1,4:-1 --plan-windows 2 "
+                          "--calib tinystories --nsamples 4 --seqlen 128 --threads 1 ";
+  const std::string common = job + "--bpw 3.5 ";
+  CmdResult whole = run_gptqt(common + "--plan-errors " + dir + "/errors.json -o " + dir + "/whole");
   ASSERT_EQ(whole.code, 0) << whole.err;
   EXPECT_NE(whole.err.find("bit plan: "), std::string::npos) << whole.err;
   const nlohmann::json j = nlohmann::json::parse(run_gptqt("inspect --json -m " + dir + "/whole").out);
@@ -165,6 +166,17 @@ TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
   EXPECT_NE(rest.err.find("(resumed)"), std::string::npos) << rest.err;
   EXPECT_NE(rest.err.find("2 blocks resumed"), std::string::npos) << rest.err;
   EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/resumed/weights.safetensors"));
+
+  // --plan-errors: the figures measured once serve another budget of the same job, and no other job.
+  CmdResult lower = run_gptqt(job + "--bpw 3.1 --plan-errors " + dir + "/errors.json -o " + dir + "/lower");
+  ASSERT_EQ(lower.code, 0) << lower.err;
+  EXPECT_NE(lower.err.find("errors read from"), std::string::npos) << lower.err;
+  EXPECT_EQ(lower.err.find("plan 1/"), std::string::npos) << "measured again: " << lower.err;
+  const nlohmann::json jl = nlohmann::json::parse(run_gptqt("inspect --json -m " + dir + "/lower").out);
+  EXPECT_LE(jl["bits_per_weight"].get<double>(), 3.1);
+  EXPECT_LT(jl["bits_per_weight"].get<double>(), j["bits_per_weight"].get<double>());
+  expect_one_line_error(run_gptqt(job + "--bpw 3.1 --plan-errors " + dir + "/errors.json --damp 0.02 -o " + dir + "/o"),
+                        "plan errors of another job");
 
   const std::string q = "quantize -m " + stories() + " --calib tinystories --nsamples 4 --seqlen 128 -o " + dir + "/bad ";
   expect_one_line_error(run_gptqt(q + "--bpw 3 --bits 3"), "--bpw with --bits");

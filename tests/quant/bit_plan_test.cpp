@@ -26,7 +26,7 @@ TEST(BitPlan, ParsesWidths) {
 
 TEST(BitPlan, DefaultWidthsSurroundTheBudget) {
   for (double b : {2.25, 3.25, 4.25}) {
-    const auto w = default_widths(b);
+    const auto w = default_widths();
     int below = 0, above = 0;  // SmolLM2's 576 x 576 layers
     for (const LayerWidth& x : w) (layer_bits_per_weight(MethodOptions{}, x, 576, 576) <= b ? below : above)++;
     EXPECT_GT(below, 0) << b;
