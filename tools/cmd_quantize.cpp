@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 
@@ -145,6 +146,7 @@ void run_quantize(QuantizeArgs a) {
   opt.cluster = &cl;
   opt.progress = root;
   if (a.bpw > 0) {  // one process (checked above)
+    const auto plan_start = std::chrono::steady_clock::now();
     std::vector<quant::LayerCost> costs;
     if (!a.plan_errors.empty() && std::filesystem::exists(a.plan_errors)) {
       const nlohmann::json j = read_json_file(a.plan_errors);
@@ -165,7 +167,8 @@ void run_quantize(QuantizeArgs a) {
     if (a.m.rotate) seed_bits = 64.0 * c.n_layers * make_block_rotations(c, a.seed, 0).count();
     opt.plan = quant::choose_plan(costs, widths, a.m, a.bpw, seed_bits, c.n_layers);
     info.plan = opt.plan;
-    fmt::print(stderr, "{}", opt.plan->describe());
+    fmt::print(stderr, "{}planned in {:.1f} s\n", opt.plan->describe(),
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - plan_start).count());
   }
   if (root) fmt::print("block,layer,loss,damp,seconds\n");
   quant::PipelineResult r = quant::quantize_model(model, opt, [root](const quant::PipelineResult& res, int block) {
