@@ -126,18 +126,19 @@ void HadamardRotation::transform(float* v, int64_t count, bool transpose) const 
       if (transpose)
         for (int i = 0; i < n_; ++i) x[i] *= signs_[i] * chunk_scale_;
       for (int a = 0; a < m_; ++a) avx2 ? detail::fwht_avx2(x + a * chunk_, chunk_) : fwht(x + a * chunk_, chunk_);
-      if (!mix_.empty() && avx2) {
-        detail::mix_chunks_avx2(mix_.data(), m_, chunk_, transpose, x, tmp.data());
-        std::copy(tmp.begin(), tmp.end(), x);
-      } else if (!mix_.empty()) {
-        std::fill(tmp.begin(), tmp.end(), 0.f);
-        for (int a = 0; a < m_; ++a)      // output chunk a
-          for (int b = 0; b < m_; ++b) {  // gets H_m[a][b] (Rᵀ: H_m[b][a]) times input chunk b
-            const float w = transpose ? mix_[size_t(b) * m_ + a] : mix_[size_t(a) * m_ + b];
-            const float* src = x + b * chunk_;
-            float* dst = &tmp[size_t(a) * chunk_];
-            for (int j = 0; j < chunk_; ++j) dst[j] += w * src[j];
-          }
+      if (!mix_.empty()) {
+        if (avx2) {
+          detail::mix_chunks_avx2(mix_.data(), m_, chunk_, transpose, x, tmp.data());
+        } else {
+          std::fill(tmp.begin(), tmp.end(), 0.f);
+          for (int a = 0; a < m_; ++a)      // output chunk a
+            for (int b = 0; b < m_; ++b) {  // gets H_m[a][b] (Rᵀ: H_m[b][a]) times input chunk b
+              const float w = transpose ? mix_[size_t(b) * m_ + a] : mix_[size_t(a) * m_ + b];
+              const float* src = x + b * chunk_;
+              float* dst = &tmp[size_t(a) * chunk_];
+              for (int j = 0; j < chunk_; ++j) dst[j] += w * src[j];
+            }
+        }
         std::copy(tmp.begin(), tmp.end(), x);
       }
       if (!transpose)

@@ -140,16 +140,16 @@ BitPlan choose_plan(const std::vector<LayerCost>& layers, const std::vector<Laye
   // each layer's bits rounded up (so no rounding can take the plan over budget).
   constexpr int kUnits = 50000;
   const double unit = budget / kUnits;
+  auto units = [&](size_t l, size_t c) { return std::ceil(bits[l][c] / unit); };
   constexpr double kNone = std::numeric_limits<double>::infinity();
+  GPTQT_CHECK(widths.size() < 256, "too many candidate widths");
   std::vector<double> best(kUnits + 1, 0.0), next(kUnits + 1);  // least error within k units
   std::vector<std::vector<uint8_t>> pick(layers.size(), std::vector<uint8_t>(kUnits + 1));
-  GPTQT_CHECK(widths.size() < 256, "too many candidate widths");
   for (size_t l = 0; l < layers.size(); ++l) {
     std::fill(next.begin(), next.end(), kNone);
     for (size_t c = 0; c < widths.size(); ++c) {
-      const double need = std::ceil(bits[l][c] / unit - 1e-9);
-      if (need > kUnits) continue;
-      const int u = int(need);
+      if (units(l, c) > kUnits) continue;
+      const int u = int(units(l, c));
       const double e = layers[l].error[c];
       for (int k = u; k <= kUnits; ++k)
         if (best[size_t(k - u)] + e < next[size_t(k)]) {
@@ -177,7 +177,7 @@ BitPlan choose_plan(const std::vector<LayerCost>& layers, const std::vector<Laye
     GPTQT_CHECK(lc.block >= 0 && lc.block < n_blocks, "internal: block {} of {}", lc.block, n_blocks);
     plan.choice[size_t(lc.block)][size_t(lc.role)] = c;
     used += bits[l][size_t(c)];
-    k -= int(std::ceil(bits[l][size_t(c)] / unit - 1e-9));
+    k -= int(units(l, size_t(c)));
   }
   plan.planned_bpw = used / weights;
   return plan;
