@@ -153,7 +153,8 @@ void run_quantize(QuantizeArgs a) {
       GPTQT_CHECK(j.is_object() && j.value("key", "") == plan_key,
                   "{}: measured for another model, calibration, method or widths; remove it or name another file",
                   a.plan_errors);
-      costs = quant::layer_costs_from_json(j.at("layers"), widths.size(), a.plan_errors);
+      costs = quant::layer_costs_from_json(j.contains("layers") ? j["layers"] : nlohmann::json(), c, 0, c.n_layers,
+                                           widths.size(), a.plan_errors);
       fmt::print(stderr, "each layer's errors read from {}\n", a.plan_errors);
     } else {
       const quant::WorkDir work(opt.work_dir, opt.fingerprint);

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <set>
 
 #include "core/error.h"
 #include "core/progress.h"
@@ -87,18 +89,39 @@ json layer_costs_to_json(const std::vector<LayerCost>& costs) {
   return j;
 }
 
-std::vector<LayerCost> layer_costs_from_json(const json& j, size_t n_widths, const std::string& where) {
+std::vector<LayerCost> layer_costs_from_json(const json& j, const ModelConfig& cfg, int first_block, int end_block,
+                                             size_t n_widths, const std::string& where) {
   std::vector<LayerCost> out;
   try {
     for (const json& l : j) {
       LayerCost c{l.at("block").get<int>(), linear_role_from_name(l.at("layer").get<std::string>()),
                   l.at("rows").get<int>(), l.at("cols").get<int>(), l.at("error").get<std::vector<double>>()};
-      GPTQT_CHECK(c.error.size() == n_widths, "{}: {} errors for {} widths", where, c.error.size(), n_widths);
       out.push_back(std::move(c));
     }
   } catch (const json::exception& e) {
-    fail("{}: unreadable ({})", where, e.what());
+    fail("{}: unreadable layer errors ({})", where, e.what());
+  } catch (const Error& e) {
+    fail("{}: {}", where, e.what());
   }
+  // Each layer of the blocks once, at this model's shape, with one usable error per width.
+  std::set<std::pair<int, LinearRole>> seen;
+  for (const LayerCost& c : out) {
+    const std::string layer = fmt::format("block {} {}", c.block, linear_role_name(c.role));
+    GPTQT_CHECK(c.block >= first_block && c.block < end_block, "{}: \"block\" {} is outside blocks {}-{}", where,
+                c.block, first_block, end_block - 1);
+    GPTQT_CHECK(c.role != LinearRole::gate || cfg.gated(), "{}: {}: this model has no gate layer", where, layer);
+    const LinearShape shape = linear_shape(cfg, c.role);
+    GPTQT_CHECK(c.rows == shape.rows && c.cols == shape.cols, "{}: {}: \"rows\"/\"cols\" {}x{}, the model's is {}x{}",
+                where, layer, c.rows, c.cols, shape.rows, shape.cols);
+    GPTQT_CHECK(c.error.size() == n_widths, "{}: {}: {} \"error\" values for {} widths", where, layer, c.error.size(),
+                n_widths);
+    for (double e : c.error)
+      GPTQT_CHECK(std::isfinite(e) && e >= 0, "{}: {}: \"error\" {} is not a finite error", where, layer, e);
+    GPTQT_CHECK(seen.insert({c.block, c.role}).second, "{}: {} is listed twice", where, layer);
+  }
+  const size_t per_block = size_t(kNumLinearRoles - (cfg.gated() ? 0 : 1));
+  GPTQT_CHECK(seen.size() == per_block * size_t(end_block - first_block), "{}: {} layers, the blocks have {}", where,
+              seen.size(), per_block * size_t(end_block - first_block));
   return out;
 }
 
@@ -137,9 +160,8 @@ std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& 
     const bool resumed = work && work->has_record(record_name(b));
     std::vector<LayerCost> costs;
     if (resumed) {
-      costs = layer_costs_from_json(work->load_record(record_name(b)), widths.size(), work->path());
-      for (const LayerCost& lc : costs)
-        GPTQT_CHECK(lc.block == b, "{}: the record of block {} holds block {}", work->path(), b, lc.block);
+      costs = layer_costs_from_json(work->load_record(record_name(b)), c, b, b + 1, widths.size(),
+                                    fmt::format("{}/{}.json", work->path(), record_name(b)));
     } else {
       std::vector<LinearRole> roles;
       for (int r = 0; r < kNumLinearRoles; ++r)

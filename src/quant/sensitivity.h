@@ -29,9 +29,12 @@ class WorkDir;
 std::vector<LayerCost> measure_sensitivity(Model& model, const PipelineOptions& options,
                                            const std::vector<LayerWidth>& widths, int windows, const WorkDir* work);
 
-// The figures as JSON (work-folder records, --plan-errors files) and back; Error naming
-// `where` when they are unreadable or do not have one error per width.
+// The figures as JSON (work-folder records, --plan-errors files) and back. Reading
+// refuses (Error naming `where` and the field) anything but each linear layer of
+// blocks [first_block, end_block) of `cfg` once, at its shape, with one finite,
+// non-negative error per width.
 nlohmann::json layer_costs_to_json(const std::vector<LayerCost>& costs);
-std::vector<LayerCost> layer_costs_from_json(const nlohmann::json& j, size_t n_widths, const std::string& where);
+std::vector<LayerCost> layer_costs_from_json(const nlohmann::json& j, const ModelConfig& cfg, int first_block,
+                                             int end_block, size_t n_widths, const std::string& where);
 
 }  // namespace gptqt::quant

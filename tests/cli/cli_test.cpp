@@ -177,6 +177,17 @@ TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
   EXPECT_LT(jl["bits_per_weight"].get<double>(), j["bits_per_weight"].get<double>());
   expect_one_line_error(run_gptqt(job + "--bpw 3.1 --plan-errors " + dir + "/errors.json --damp 0.02 -o " + dir + "/o"),
                         "plan errors of another job");
+  // A damaged file of the same job: refused, naming the file and the field.
+  nlohmann::json damaged = nlohmann::json::parse(slurp(dir + "/errors.json"));
+  for (const auto& [field, value] : {std::pair<std::string, nlohmann::json>{"rows", 7}, {"block", 99}, {"error", {1, -1}}}) {
+    nlohmann::json bad = damaged;
+    bad["layers"][3][field] = value;
+    std::ofstream(dir + "/bad.json") << bad.dump();
+    CmdResult r = run_gptqt(job + "--bpw 3.1 --plan-errors " + dir + "/bad.json -o " + dir + "/o");
+    expect_one_line_error(r, "damaged plan errors: " + field);
+    EXPECT_NE(r.err.find(dir + "/bad.json"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(field == "rows" ? "rows" : field), std::string::npos) << r.err;
+  }
 
   const std::string q = "quantize -m " + stories() + " --calib tinystories --nsamples 4 --seqlen 128 -o " + dir + "/bad ";
   expect_one_line_error(run_gptqt(q + "--bpw 3 --bits 3"), "--bpw with --bits");
