@@ -98,6 +98,8 @@ BitPlan BitPlan::from_json(const json& j) {
     }
   } catch (const json::exception& e) {
     fail("bad bit plan: {}", e.what());
+  } catch (const Error& e) {
+    fail("bad bit plan: {}", e.what());
   }
   return p;
 }
