@@ -41,14 +41,34 @@ struct QuantizeArgs {
   double bpw = 0;  // > 0: plan each layer's width to this budget (quant/bit_plan.h)
   std::string plan_widths, plan_errors;
   int plan_windows = 4;
+  std::string plan_file;  // use the plan of a planned model (or its header, or a plan's JSON) instead of planning
 };
 
-// --bpw alone gives the best configuration measured (docs/results.md §7): GPTQT with
-// rotations and refitted scales; each can still be set otherwise.
+// The bit plan of a packed model (its folder or header) or a plan's own JSON.
+quant::BitPlan read_plan(const std::string& path) {
+  const std::filesystem::path file =
+      std::filesystem::is_directory(path) ? std::filesystem::path(path) / "gptqt.json" : std::filesystem::path(path);
+  GPTQT_CHECK(std::filesystem::is_regular_file(file), "{}: no such file", file.string());
+  nlohmann::json j = read_json_file(file.string());
+  if (j.is_object() && j.contains("quantization")) {  // a header
+    j = j["quantization"].value("plan", nlohmann::json());
+    GPTQT_CHECK(!j.is_null(), "{}: this model has no bit plan (it was not quantized with --bpw)", file.string());
+  }
+  try {
+    return quant::BitPlan::from_json(j);
+  } catch (const Error& e) {
+    fail("{}: {}", file.string(), e.what());
+  }
+}
+
+// --bpw (or --plan) alone gives the best configuration measured (docs/results.md §7):
+// GPTQT with rotations and refitted scales; each can still be set otherwise.
 void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
-  if (a.bpw <= 0) return;
+  if (a.bpw <= 0 && a.plan_file.empty()) return;
+  GPTQT_CHECK(a.bpw <= 0 || a.plan_file.empty(), "--bpw makes a bit plan and --plan reads one: give one of them");
   GPTQT_CHECK(!cmd.count("--bits") && !cmd.count("--group-size"),
-              "--bpw chooses each layer's bits and group size; name the candidates with --plan-widths instead");
+              "{}", a.bpw > 0 ? "--bpw chooses each layer's bits and group size; name the candidates with --plan-widths instead"
+                              : "--plan gives each layer's bits and group size; leave out --bits and --group-size");
   if (!cmd.count("--method")) a.m.method = "gptqt";
   if (!cmd.count("--rotate")) a.m.rotate = true;
   if (!cmd.count("--refit-scales")) a.m.refit_scales = true;
@@ -69,6 +89,12 @@ void run_quantize(QuantizeArgs a) {
     for (const quant::LayerWidth& w : widths) quant::validate(quant::with_width(a.m, w));
   } else {
     GPTQT_CHECK(a.plan_widths.empty() && a.plan_errors.empty(), "--plan-widths and --plan-errors need --bpw");
+  }
+  std::optional<quant::BitPlan> given_plan;
+  if (!a.plan_file.empty()) {
+    given_plan = read_plan(a.plan_file);
+    GPTQT_CHECK(cl.size() == 1, "--plan runs in one process (not over MPI yet)");
+    for (const quant::LayerWidth& w : given_plan->widths) quant::validate(quant::with_width(a.m, w));
   }
   // Everything that can be refused is checked before the hours of work: the
   // output path, the model's existence and the calibration text.
@@ -114,12 +140,20 @@ void run_quantize(QuantizeArgs a) {
   load.stream = true;
   Model model = load_model(a.model, load);
   const ModelConfig& c = model.cfg;
+  if (given_plan) {
+    try {
+      given_plan->check_fits(c);
+    } catch (const Error& e) {
+      fail("{}: {}", a.plan_file, e.what());
+    }
+  }
   if (root)
     fmt::print(stderr, "model {} ({}, {} layers, {:.1f}M parameters)\n{}{}\n", a.model, c.arch, c.n_layers,
                model.n_params() / 1e6, quant::describe(a.m),
                a.bpw > 0 ? fmt::format("; each layer's bits and group size planned within {} bits per weight from {}",
                                        a.bpw, quant::widths_to_string(widths))
-                         : "");
+               : given_plan ? fmt::format("; each layer's bits and group size from the plan in {}", a.plan_file)
+                            : "");
   if (solver) {
     const std::vector<int32_t> tokens = load_model_tokenizer(a.model).encode(calib_text);
     opt.calibration = sample_calibration(tokens, size_t(a.nsamples), size_t(seqlen), a.seed);
@@ -143,6 +177,10 @@ void run_quantize(QuantizeArgs a) {
   const std::string plan_key = fmt::format("{} widths={} plan_windows={}", opt.fingerprint,
                                            quant::widths_to_string(widths), a.plan_windows);
   if (a.bpw > 0) opt.fingerprint = fmt::format("{} bpw={}", plan_key, a.bpw);
+  if (given_plan) {
+    opt.fingerprint += " plan=" + given_plan->to_json().dump();
+    opt.plan = info.plan = given_plan;
+  }
   opt.cluster = &cl;
   opt.progress = root;
   if (a.bpw > 0) {  // one process (checked above)
@@ -222,6 +260,9 @@ void register_quantize(CLI::App& app) {
   cmd->add_option("--plan-errors", a->plan_errors,
                   "--bpw: keep each layer's measured errors in this file, or read them from it when it exists "
                   "(the same job at another budget plans at once)");
+  cmd->add_option("--plan", a->plan_file,
+                  "give each layer the bits and group size of this plan: a model quantized with --bpw (its folder or "
+                  "gptqt.json), or a plan's JSON; alone it also means --method gptqt --rotate --refit-scales");
   cmd->add_option("--plan-windows", a->plan_windows,
                   "--bpw: calibration windows each layer's error is measured on")
       ->check(CLI::Range(1, 1 << 20))

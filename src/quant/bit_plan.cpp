@@ -104,6 +104,19 @@ BitPlan BitPlan::from_json(const json& j) {
   return p;
 }
 
+void BitPlan::check_fits(const ModelConfig& cfg) const {
+  GPTQT_CHECK(choice.size() == size_t(cfg.n_layers), "the plan has {} blocks, the model {}", choice.size(),
+              cfg.n_layers);
+  for (size_t b = 0; b < choice.size(); ++b)
+    for (int r = 0; r < kNumLinearRoles; ++r) {
+      const std::string layer = fmt::format("block {} {}", b, linear_role_name(LinearRole(r)));
+      if (LinearRole(r) != LinearRole::gate || cfg.gated())
+        GPTQT_CHECK(choice[b][size_t(r)].has_value(), "the plan has no width for {}", layer);
+      else
+        GPTQT_CHECK(!choice[b][size_t(r)].has_value(), "the plan gives a width to {}, which this model lacks", layer);
+    }
+}
+
 std::string BitPlan::describe() const {
   std::string s = fmt::format("bit plan: {:.3f} bits per weight (budget {:.3f}), error {:.4g}\n", planned_bpw,
                               budget_bpw, planned_error);

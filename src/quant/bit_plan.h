@@ -50,6 +50,8 @@ struct BitPlan {
   LayerWidth width(int block, LinearRole role) const;
   nlohmann::json to_json() const;
   static BitPlan from_json(const nlohmann::json& j);
+  // Error unless the plan gives every linear layer of `cfg`'s blocks one width, and no other layer one.
+  void check_fits(const ModelConfig& cfg) const;
   // One line per block ("block 3: q 3/-1 k 4/128 ..."), for the log.
   std::string describe() const;
 };

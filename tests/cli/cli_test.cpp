@@ -189,7 +189,26 @@ TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
     EXPECT_NE(r.err.find(field == "rows" ? "rows" : field), std::string::npos) << r.err;
   }
 
+  // --plan: the plan of a planned model, read back from its folder, makes the same model again
+  // (a plan's own JSON works alike); a model without a plan, or a plan that misses a layer, is refused.
+  const std::string calib = "--calib tinystories --nsamples 4 --seqlen 128 --threads 1 ";
+  CmdResult again = run_gptqt("quantize -m " + stories() + " " + calib + "--plan " + dir + "/whole -o " + dir + "/again");
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(slurp(dir + "/whole/weights.safetensors"), slurp(dir + "/again/weights.safetensors"));
+  EXPECT_EQ(nlohmann::json::parse(run_gptqt("inspect --json -m " + dir + "/again").out)["header"]["quantization"]["plan"],
+            j["header"]["quantization"]["plan"]);
+  ASSERT_EQ(run_gptqt("quantize -m " + stories() + " --method rtn --bits 4 -o " + dir + "/uniform").code, 0);
+  expect_one_line_error(run_gptqt("quantize -m " + stories() + " " + calib + "--plan " + dir + "/uniform -o " + dir + "/o"),
+                        "--plan of a model without a plan");
+  nlohmann::json short_plan = j["header"]["quantization"]["plan"];
+  short_plan["layers"].erase(short_plan["layers"].begin());
+  std::ofstream(dir + "/short_plan.json") << short_plan.dump();
+  CmdResult missing = run_gptqt("quantize -m " + stories() + " " + calib + "--plan " + dir + "/short_plan.json -o " + dir + "/o");
+  expect_one_line_error(missing, "--plan missing a layer");
+  EXPECT_NE(missing.err.find("no width for block 0 q"), std::string::npos) << missing.err;
+
   const std::string q = "quantize -m " + stories() + " --calib tinystories --nsamples 4 --seqlen 128 -o " + dir + "/bad ";
+  expect_one_line_error(run_gptqt(q + "--bpw 3 --plan " + dir + "/whole"), "--bpw with --plan");
   expect_one_line_error(run_gptqt(q + "--bpw 3 --bits 3"), "--bpw with --bits");
   expect_one_line_error(run_gptqt(q + "--plan-widths 3:-1"), "--plan-widths without --bpw");
   expect_one_line_error(run_gptqt(q + "--bpw 3 --plan-widths 3:48"), "a group size the format cannot hold");
