@@ -33,33 +33,6 @@ float range_sum(const float* x, int begin, int end) {
   return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
-float mean_abs(const float* x, int n) {
-  float part[8] = {};
-  int c = 0;
-  for (; c + 8 <= n; c += 8)
-    for (int i = 0; i < 8; ++i) part[i] += std::fabs(x[c + i]);
-  for (; c < n; ++c) part[0] += std::fabs(x[c]);
-  return (((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))) / float(n);
-}
-
-// Picks vector v's outliers (lut_gemv.h) and zeroes them in x.
-void extract_outliers(float* x, int cols, int v, LutTables& t) {
-  const float limit = kLutOutlierRatio * mean_abs(x, cols);
-  thread_local std::vector<LutOutlier> found;
-  found.clear();
-  for (int c = 0; c < cols; ++c)
-    if (std::fabs(x[c]) > limit) found.push_back({c, x[c]});
-  if (int(found.size()) > kLutMaxOutliers) {
-    std::nth_element(found.begin(), found.begin() + kLutMaxOutliers, found.end(),
-                     [](const LutOutlier& a, const LutOutlier& b) { return std::fabs(a.value) > std::fabs(b.value); });
-    found.resize(kLutMaxOutliers);
-    std::sort(found.begin(), found.end(), [](const LutOutlier& a, const LutOutlier& b) { return a.col < b.col; });
-  }
-  for (const LutOutlier& o : found) x[o.col] = 0.f;
-  std::copy(found.begin(), found.end(), t.outliers.begin() + size_t(v) * kLutMaxOutliers);
-  t.n_outliers[v] = int(found.size());
-}
-
 void fill_tables(const float* x, const std::vector<LutSegment>& segs, const float* inv, int8_t* tables) {
   switch (active_isa()) {
     case Isa::avx512: return detail::lut_fill_tables_avx512(x, segs, inv, tables);
@@ -81,7 +54,7 @@ void build_vector_tables(const float* x, int v, LutTables& t) {
   float* gsum = t.group_sum.data() + size_t(v) * n_groups;
   for (int g = 0; g < n_groups; ++g) gsum[g] = range_sum(xpad.data(), shape.group_begin(g), shape.group_end(g));
   // After the group sums: the offset term still sees every input.
-  extract_outliers(xpad.data(), shape.cols, v, t);
+  t.n_outliers[v] = extract_outliers(xpad.data(), shape.cols, t.outliers.data() + size_t(v) * kMaxOutliers);
   inv.resize(n_segs);
   float* scale = t.seg_scale.data() + size_t(v) * n_segs;
   for (int k = 0; k < n_segs; ++k) {
@@ -106,7 +79,7 @@ void build_lut_tables(const float* X, int batch, int cols, int group_size, LutTa
   t.tables.resize(size_t(batch) * t.vector_table_bytes());
   t.seg_scale.resize(size_t(batch) * t.segments.size());
   t.group_sum.resize(size_t(batch) * shape.n_groups());
-  t.outliers.resize(size_t(batch) * kLutMaxOutliers);
+  t.outliers.resize(size_t(batch) * kMaxOutliers);
   t.n_outliers.resize(batch);
 
   // Only a batch is worth a team; one vector (token generation) opens no OpenMP

@@ -8,23 +8,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/activation_outliers.h"
 #include "kernels/aligned_vector.h"
 #include "kernels/lut_layout.h"
 #include "kernels/quant_shape.h"
 
 namespace gptqt::kernels {
-
-// An input is an outlier when |x| exceeds kLutOutlierRatio times the vector's mean
-// |x| (which, unlike the RMS, a few outliers barely move); at most kLutMaxOutliers
-// per vector (the largest) skip the tables. For Gaussian inputs that is 8 sigma, so
-// they essentially never qualify; SmolLM2's hidden state has channels 100x the rest.
-inline constexpr float kLutOutlierRatio = 10.f;
-inline constexpr int kLutMaxOutliers = 8;
-
-struct LutOutlier {
-  int col = 0;
-  float value = 0.f;
-};
 
 // The lookup tables of a batch of input vectors for weights with a given column
 // count and group size. Build once per input, reuse for every matrix that reads it
@@ -36,8 +25,8 @@ struct LutTables {
   AlignedVector<int8_t> tables;  // [batch][padded_cols / 16][128], lut_layout.h
   std::vector<float> seg_scale;  // [batch][segments]: table entry ≈ int8 · scale
   std::vector<float> group_sum;  // [batch][n_groups]: Σ x over the group (offset term)
-  // [batch][kLutMaxOutliers], in column order; their columns are zero in the tables
-  std::vector<LutOutlier> outliers;
+  // [batch][kMaxOutliers], in column order; their columns are zero in the tables
+  std::vector<ActivationOutlier> outliers;
   std::vector<int> n_outliers;  // [batch]
 
   int64_t vector_table_bytes() const { return int64_t(shape.padded_cols()) / kLutPairCols * kLutTableBytes; }
@@ -46,7 +35,7 @@ struct LutTables {
   const float* vector_group_sum(int v) const {
     return group_sum.data() + size_t(v) * shape.n_groups();
   }
-  const LutOutlier* vector_outliers(int v) const { return outliers.data() + size_t(v) * kLutMaxOutliers; }
+  const ActivationOutlier* vector_outliers(int v) const { return outliers.data() + size_t(v) * kMaxOutliers; }
 };
 
 // X is batch x cols, row-major.

@@ -62,7 +62,7 @@ void lut_gemm_scalar(const BcqPacked& w, const LutTables& lt, float* Y) {
         for (int i = 0; i < kLutTileRows; ++i) acc[i] += seg_acc[i] * s;
         // Outliers, left out of the tables: ±x · alpha in fp32.
         for (int o = 0; o < lt.n_outliers[v]; ++o) {
-          const LutOutlier& out = lt.vector_outliers(v)[o];
+          const ActivationOutlier& out = lt.vector_outliers(v)[o];
           if (!lut_segment_holds(seg, out.col)) continue;
           for (int j = 0; j < bits; ++j) {
             const LutSignSpot spot = lut_sign_spot(seg, j, out.col);

@@ -43,7 +43,7 @@ inline void flush_plane(__m256i lo, __m256i hi, const uint16_t* alpha, __m256* a
 // acc[q] (rows 8q .. 8q+7) += Σ_planes alpha · (±x) for the vector's outliers inside
 // the segment whose sign records start at seg_rec (lut_gemv.h: they are not in the tables).
 inline void add_outliers(const uint8_t* seg_rec, const LutSegment& seg, int bits, const uint16_t* sc,
-                         const LutOutlier* outliers, int n, __m256* acc) {
+                         const ActivationOutlier* outliers, int n, __m256* acc) {
   for (int o = 0; o < n; ++o) {
     if (!lut_segment_holds(seg, outliers[o].col)) continue;
     const __m256 plus = _mm256_set1_ps(outliers[o].value), minus = _mm256_set1_ps(-outliers[o].value);

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "core/error.h"
 #include "kernels/dequant_gemv.h"
 #include "kernels/dequantize.h"
+#include "kernels/int8_gemm.h"
 #include "kernels/linear_matrix.h"
 #include "kernels/lut_gemv.h"
 #include "model/expanded_sgemm.h"
@@ -20,6 +23,16 @@ PackedKernel parse_packed_kernel(const std::string& s) {
 
 const char* packed_kernel_name(PackedKernel k) {
   return k == PackedKernel::lut ? "lut" : k == PackedKernel::dequant ? "dequant" : "f32";
+}
+
+BatchGemm batch_gemm() {
+  static const BatchGemm chosen = [] {
+    const char* e = std::getenv("GPTQT_BATCH_GEMM");
+    if (!e || std::string(e) == "sgemm") return BatchGemm::sgemm;
+    if (std::string(e) == "int8") return BatchGemm::int8;
+    fail("GPTQT_BATCH_GEMM={}: expected int8 or sgemm", e);
+  }();
+  return chosen;
 }
 
 namespace {
@@ -44,6 +57,8 @@ class PackedOpBase : public LinearOp {
     }
     if (T <= kSmallBatch)
       small_batch(in, T, y);
+    else if (batch_gemm() == BatchGemm::int8)
+      kernels::int8_gemm(q_.view(), in, T, y);
     else
       tiled_sgemm(in, T, y);
   }

@@ -68,7 +68,7 @@ std::vector<double> table_emulation(const BcqMatrixView& w, const LutTables& t) 
         if (seg.ends_group) acc += f16(w.offset_at(seg.group, r)) * double(t.vector_group_sum(v)[seg.group]);
       }
       for (int o = 0; o < t.n_outliers[v]; ++o) {  // outside the tables, exact
-        const LutOutlier out = t.vector_outliers(v)[o];
+        const ActivationOutlier out = t.vector_outliers(v)[o];
         for (int j = 0; j < w.bits; ++j) {
           const uint32_t word = w.planes[(size_t(j) * w.rows + r) * s.blocks() + out.col / 32];
           const double x = (word >> (out.col % 32)) & 1 ? out.value : -out.value;
@@ -114,7 +114,7 @@ TEST_P(LutGemm, MatchesTableEmulationAndExactProduct) {
         const BcqMatrix m = random_bcq(sh.rows, sh.cols, bits, sh.group_size, ++seed);
         const BcqPacked p = repack_for_lut(m.view());
         std::vector<float> X = random_vector(size_t(batch) * sh.cols, ++seed);
-        if (batch > 1) add_outliers(X.data() + sh.cols, sh.cols, 2 * kLutMaxOutliers);
+        if (batch > 1) add_outliers(X.data() + sh.cols, sh.cols, 2 * kMaxOutliers);
         LutTables t;
         build_lut_tables(X.data(), batch, sh.cols, sh.group_size, t);
         const std::vector<double> exact = dense_gemm(dense_bcq(m.view()), sh.rows, sh.cols, X.data(), batch);
@@ -227,7 +227,7 @@ TEST(LutAccuracy, RelativeErrorIsSmall) {
   }
 }
 
-// Inputs above kLutOutlierRatio x mean |x| leave the tables (the largest kLutMaxOutliers,
+// Inputs above kActivationOutlierRatio x mean |x| leave the tables (the largest kMaxOutliers,
 // in column order); the group sums, which carry the offset term, keep them.
 TEST(LutTables, ExtractOutliers) {
   const int cols = 576;
@@ -249,9 +249,9 @@ TEST(LutTables, ExtractOutliers) {
 
   for (int i = 0; i < 12; ++i) x[40 * i + 7] = float(100 + i);  // 13 candidates: the 8 largest stay
   build_lut_tables(x.data(), 1, cols, 128, t);
-  ASSERT_EQ(t.n_outliers[0], kLutMaxOutliers);
+  ASSERT_EQ(t.n_outliers[0], kMaxOutliers);
   std::vector<int> cols_kept;
-  for (int o = 0; o < kLutMaxOutliers; ++o) cols_kept.push_back(t.vector_outliers(0)[o].col);
+  for (int o = 0; o < kMaxOutliers; ++o) cols_kept.push_back(t.vector_outliers(0)[o].col);
   EXPECT_EQ(cols_kept, (std::vector<int>{207, 247, 287, 300, 327, 367, 407, 447}));
 }
 
