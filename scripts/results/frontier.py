@@ -6,15 +6,16 @@
 RESULTS holds one JSON object per measured model: "series" (the line it belongs
 to), "bpw", "ppl" and optionally "label"; a line with "series": "FP" and no bpw
 draws the full-precision perplexity as a horizontal line. Perplexity is drawn on
-a log scale, so equal rises over FP are equal heights.
+a log scale, so equal rises over FP are equal heights. Each series' line joins its
+frontier (the points no fewer bits beat); the points it beats are drawn hollow.
 """
 import json
 import math
 import sys
 
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"]
-W, H = 760, 480
-LEFT, RIGHT, TOP, BOTTOM = 70, 220, 40, 50
+W, H = 860, 480
+LEFT, RIGHT, TOP, BOTTOM = 70, 320, 40, 50
 
 
 def main():
@@ -40,8 +41,9 @@ def main():
         out.append(f'<line x1="{px(x):.1f}" y1="{TOP}" x2="{px(x):.1f}" y2="{H - BOTTOM}" stroke="#ddd"/>')
         out.append(f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{x:g}</text>')
         x += 0.25
+    steps = (1, 2, 3, 4, 5, 6, 7, 8, 9) if y1 - y0 < 1.2 else (1, 2, 5)
     for decade in range(math.floor(y0), math.ceil(y1) + 1):
-        for m in (1, 2, 5):
+        for m in steps:
             v = m * 10 ** decade
             if y0 <= math.log10(v) <= y1:
                 out.append(f'<line x1="{LEFT}" y1="{py(v):.1f}" x2="{W - RIGHT}" y2="{py(v):.1f}" stroke="#ddd"/>')
@@ -55,15 +57,21 @@ def main():
     # One polyline per series, in order of bpw; the legend on the right.
     for i, s in enumerate(series):
         c = COLOURS[i % len(COLOURS)]
-        pts = sorted((r for r in points if r["series"] == s), key=lambda r: r["bpw"])
-        if len(pts) > 1:
-            path = " ".join(f"{px(r['bpw']):.1f},{py(r['ppl']):.1f}" for r in pts)
+        pts = sorted((r for r in points if r["series"] == s), key=lambda r: (r["bpw"], r["ppl"]))
+        front, best = [], math.inf
+        for r in pts:
+            if r["ppl"] < best:
+                front.append(r)
+                best = r["ppl"]
+        if len(front) > 1:
+            path = " ".join(f"{px(r['bpw']):.1f},{py(r['ppl']):.1f}" for r in front)
             out.append(f'<polyline points="{path}" fill="none" stroke="{c}" stroke-width="1.5"/>')
         for r in pts:
-            out.append(f'<circle cx="{px(r["bpw"]):.1f}" cy="{py(r["ppl"]):.1f}" r="3.5" fill="{c}"/>')
+            fill = c if r in front else "white"
+            out.append(f'<circle cx="{px(r["bpw"]):.1f}" cy="{py(r["ppl"]):.1f}" r="3.5" fill="{fill}" stroke="{c}"/>')
             if r.get("label"):
-                out.append(f'<text x="{px(r["bpw"]) + 6:.1f}" y="{py(r["ppl"]) - 6:.1f}" fill="{c}" font-size="10">'
-                           f'{r["label"]}</text>')
+                out.append(f'<text x="{px(r["bpw"]) + 6:.1f}" y="{py(r["ppl"]) - 6 + 11 * (i % 2):.1f}" fill="{c}" '
+                           f'font-size="10">{r["label"]}</text>')
         ly = TOP + 10 + 20 * i
         out.append(f'<circle cx="{W - RIGHT + 16}" cy="{ly}" r="4" fill="{c}"/>')
         out.append(f'<text x="{W - RIGHT + 26}" y="{ly + 4}">{s}</text>')
