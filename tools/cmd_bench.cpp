@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "core/error.h"
 #include "eval/speed.h"
 
 namespace gptqt::cli {
@@ -15,6 +17,7 @@ struct BenchArgs {
   std::vector<std::string> models;
   std::string kernel = "lut", head = "int8";
   int pp = 512, tg = 128, reps = 5, threads = 0;
+  std::vector<int> depths = {0};
   bool json = false;
 };
 
@@ -22,20 +25,26 @@ void run_bench(const BenchArgs& a) {
   apply_threads(a.threads);
   const int threads = omp_get_max_threads();
   nlohmann::json rows = nlohmann::json::array();
-  if (!a.json) {
-    fmt::print("| model | size | bpw (linear) | weights read per token | kernel | head | threads | test | t/s |\n");
-    fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |\n");
-  }
   for (const std::string& path : a.models) {
     Model m = load_model(path, {a.kernel, a.head});
+    for (int d : a.depths)
+      GPTQT_CHECK(d + std::max(a.pp, a.tg) <= m.cfg.max_ctx, "{}: depth {} + {} tokens exceed the model's context {}",
+                  path, d, std::max(a.pp, a.tg), m.cfg.max_ctx);
+    if (!a.json && &path == &a.models.front()) {  // after the first model passed its checks
+      fmt::print("| model | size | bpw (linear) | weights read per token | kernel | head | threads | test | t/s |\n");
+      fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |\n");
+    }
     const double bytes = weight_bytes_per_token(m);
     const WeightFootprint size = weight_footprint(m);
     std::vector<SpeedResult> res;
-    if (a.pp > 0) res.push_back(bench_prompt(m, a.pp, a.reps));
-    if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps));
+    for (int d : a.depths) {
+      if (a.pp > 0) res.push_back(bench_prompt(m, a.pp, a.reps, d));
+      if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps, d));
+    }
     for (const SpeedResult& r : res) {
       if (a.json)
         rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
+                        {"depth", r.depth},
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps}});
@@ -61,6 +70,11 @@ void register_bench(CLI::App& app) {
   cmd->add_option("-n,--n-gen", a->tg, "generated tokens (0 = skip)")->check(CLI::Range(0, 1 << 20))->capture_default_str();
   cmd->add_option("-r,--repetitions", a->reps, "timed runs after one warm-up")
       ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cmd->add_option("-d,--n-depth", a->depths, "tokens of context already in the cache before each test, one or more "
+                  "(e.g. -d 0,1024)")
+      ->delimiter(',')
+      ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "print one JSON array instead of the table");
   add_load_options(*cmd, a->kernel, a->head);

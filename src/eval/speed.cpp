@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/error.h"
 #include "model/int8_linear.h"
 
 namespace gptqt {
@@ -20,8 +21,8 @@ std::vector<int32_t> random_tokens(const Model& m, int n) {
   return t;
 }
 
-SpeedResult summarize(std::string test, int tokens, std::vector<double> tps) {
-  SpeedResult r{std::move(test), tokens, 0, 0, tps};
+SpeedResult summarize(std::string test, int tokens, int depth, std::vector<double> tps) {
+  SpeedResult r{std::move(test), tokens, depth, 0, 0, tps};
   std::sort(tps.begin(), tps.end());
   const size_t n = tps.size();
   r.median_tps = n % 2 ? tps[n / 2] : 0.5 * (tps[n / 2 - 1] + tps[n / 2]);
@@ -46,19 +47,45 @@ std::vector<double> repeat(int repetitions, int tokens, F run) {
 
 }  // namespace
 
-SpeedResult bench_prompt(const Model& m, int n, int repetitions) {
-  const std::vector<int32_t> tokens = random_tokens(m, n);
-  auto tps = repeat(repetitions, n, [&] { m.forward(tokens, nullptr, LogitsFor::last); });
-  return summarize("pp" + std::to_string(n), n, std::move(tps));
+namespace {
+
+// A cache holding `depth` tokens of context (one prefill, not timed), room for n more.
+KVCache context_of(const Model& m, int depth, int n) {
+  GPTQT_CHECK(depth >= 0 && depth + n <= m.cfg.max_ctx, "depth {} + {} tokens exceed the model's context {}", depth, n,
+              m.cfg.max_ctx);
+  KVCache cache(m.cfg, depth + n);
+  if (depth > 0) m.forward(random_tokens(m, depth), &cache, LogitsFor::last);
+  return cache;
 }
 
-SpeedResult bench_generation(const Model& m, int n, int repetitions) {
+std::string test_name(const char* kind, int n, int depth) {
+  return kind + std::to_string(n) + (depth > 0 ? " @ d" + std::to_string(depth) : "");
+}
+
+}  // namespace
+
+SpeedResult bench_prompt(const Model& m, int n, int repetitions, int depth) {
   const std::vector<int32_t> tokens = random_tokens(m, n);
+  if (depth == 0) {  // a fresh context, no cache: what a first prompt costs
+    auto tps = repeat(repetitions, n, [&] { m.forward(tokens, nullptr, LogitsFor::last); });
+    return summarize(test_name("pp", n, depth), n, depth, std::move(tps));
+  }
+  KVCache cache = context_of(m, depth, n);
   auto tps = repeat(repetitions, n, [&] {
-    KVCache cache(m.cfg, n);
+    cache.n_past = depth;  // each run overwrites the same positions after the context
+    m.forward(tokens, &cache, LogitsFor::last);
+  });
+  return summarize(test_name("pp", n, depth), n, depth, std::move(tps));
+}
+
+SpeedResult bench_generation(const Model& m, int n, int repetitions, int depth) {
+  const std::vector<int32_t> tokens = random_tokens(m, n);
+  KVCache cache = context_of(m, depth, n);
+  auto tps = repeat(repetitions, n, [&] {
+    cache.n_past = depth;
     for (int i = 0; i < n; ++i) m.forward({tokens[size_t(i)]}, &cache);
   });
-  return summarize("tg" + std::to_string(n), n, std::move(tps));
+  return summarize(test_name("tg", n, depth), n, depth, std::move(tps));
 }
 
 namespace {

@@ -1,7 +1,9 @@
 // Speed as llama-bench measures it: prompt processing (ppN: N tokens in one
-// batched pass, fresh context, logits of the last position only) and text
-// generation (tgN: N tokens one at a time through the KV cache), tokens/s as
-// median and standard deviation over repetitions, after one warm-up run.
+// batched pass, logits of the last position only) and text generation (tgN: N
+// tokens one at a time through the KV cache), tokens/s as median and standard
+// deviation over repetitions, after one warm-up run. At depth D (llama-bench's
+// -d) both run after D tokens of context already in the cache ("pp512 @ d1024"):
+// the cost of attending to a long context; the D tokens' own prefill is not timed.
 #pragma once
 #include <string>
 #include <vector>
@@ -11,14 +13,14 @@
 namespace gptqt {
 
 struct SpeedResult {
-  std::string test;  // "pp512", "tg128"
-  int tokens = 0;
+  std::string test;  // "pp512", "tg128", "tg128 @ d1024"
+  int tokens = 0, depth = 0;
   double median_tps = 0, stddev_tps = 0;
   std::vector<double> samples_tps;
 };
 
-SpeedResult bench_prompt(const Model& m, int n_tokens, int repetitions);
-SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions);
+SpeedResult bench_prompt(const Model& m, int n_tokens, int repetitions, int depth = 0);
+SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions, int depth = 0);
 
 // Bytes of weights a generated token reads (every linear layer, the head, one embedding row).
 double weight_bytes_per_token(const Model& m);

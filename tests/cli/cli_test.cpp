@@ -51,6 +51,23 @@ TEST(Cli, EvalPrintsJsonLast) {
   EXPECT_NE(r.err.find("perplexity"), std::string::npos);  // progress on stderr
 }
 
+// bench -d: each test also after D tokens of context, named as llama-bench names it.
+TEST(Cli, BenchRunsAtEveryDepth) {
+  if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
+  CmdResult r = run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 0,16 -r 1 --json --threads 1");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 4u) << r.out;
+  std::vector<std::string> tests;
+  for (const auto& row : rows) {
+    tests.push_back(row["test"].get<std::string>());
+    EXPECT_GT(row["tps_median"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(tests, (std::vector<std::string>{"pp8", "tg4", "pp8 @ d16", "tg4 @ d16"}));
+  EXPECT_EQ(rows[3]["depth"], 16);
+  expect_one_line_error(run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 1000 -r 1"), "depth past the context");
+}
+
 TEST(Cli, QuantizeWritesAPackedModelThatEvalReads) {
   if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
   const std::string out = temp_dir() + "/q";
