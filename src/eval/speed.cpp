@@ -45,10 +45,6 @@ std::vector<double> repeat(int repetitions, int tokens, F run) {
   return tps;
 }
 
-}  // namespace
-
-namespace {
-
 // A cache holding `depth` tokens of context (one prefill, not timed), room for n more.
 KVCache context_of(const Model& m, int depth, int n) {
   GPTQT_CHECK(depth >= 0 && depth + n <= m.cfg.max_ctx, "depth {} + {} tokens exceed the model's context {}", depth, n,
