@@ -41,7 +41,7 @@ def main():
         out.append(f'<line x1="{px(x):.1f}" y1="{TOP}" x2="{px(x):.1f}" y2="{H - BOTTOM}" stroke="#ddd"/>')
         out.append(f'<text x="{px(x):.1f}" y="{H - BOTTOM + 16}" text-anchor="middle">{x:g}</text>')
         x += 0.25
-    steps = (1, 2, 3, 4, 5, 6, 7, 8, 9) if y1 - y0 < 1.2 else (1, 2, 5)
+    steps = (1, 2, 3, 4, 5, 6, 7, 8, 9) if y1 - y0 < 1.2 else (1, 2, 3, 5)
     for decade in range(math.floor(y0), math.ceil(y1) + 1):
         for m in steps:
             v = m * 10 ** decade
@@ -53,7 +53,7 @@ def main():
                f'text-anchor="middle">perplexity (log scale)</text>')
     for v in fp:
         out.append(f'<line x1="{LEFT}" y1="{py(v):.1f}" x2="{W - RIGHT}" y2="{py(v):.1f}" stroke="#000" stroke-dasharray="5,4"/>')
-        out.append(f'<text x="{W - RIGHT - 4}" y="{py(v) - 5:.1f}" text-anchor="end">FP {v:.2f}</text>')
+        out.append(f'<text x="{LEFT + 4}" y="{py(v) - 5:.1f}">FP {v:.2f}</text>')
     # One polyline per series, in order of bpw; the legend on the right.
     for i, s in enumerate(series):
         c = COLOURS[i % len(COLOURS)]

@@ -29,7 +29,7 @@ struct GptqtOptions {
   int inter_bits = 4;  // m, bits of the intermediate linear grid
   bool re_explore = true;
   std::vector<float> p_grid = range_grid(0.70f, 1.10f, 0.02f);  // range factors tried when re-exploring
-  GptqtRounding rounding = GptqtRounding::two;
+  GptqtRounding rounding = GptqtRounding::one;  // won every comparison measured (docs/results.md §7)
   CriticalPointSearch search = CriticalPointSearch::fast;
   GptqtWeighting weighting = GptqtWeighting::hdiag;
   int max_rounds = 15;  // alternating refinement rounds (alternating search, fast's start)

@@ -98,7 +98,7 @@ TEST(GptqtGrid, TwoRoundingsGoThroughTheIntermediateCode) {
   const int rows = 4, n = 128;
   const std::vector<float> w = random_matrix(rows, n, 13);
   GroupGrid grid;
-  GptqtFitter({.bits = 2, .inter_bits = 5}).fit(MatrixView{w.data(), rows, n, n, 1}, nullptr, grid);
+  GptqtFitter({.bits = 2, .inter_bits = 5, .rounding = GptqtRounding::two}).fit(MatrixView{w.data(), rows, n, n, 1}, nullptr, grid);
   std::vector<float> col(rows), values(rows);
   std::vector<uint8_t> codes(rows);
   for (int c = 0; c < n; ++c) {
