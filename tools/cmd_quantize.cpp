@@ -62,14 +62,18 @@ quant::BitPlan read_plan(const std::string& path) {
 }
 
 // --bpw (or --plan) alone gives the best configuration measured (docs/results.md §7):
-// GPTQT with rotations and refitted scales; each can still be set otherwise.
+// the GPTQ solver on a BCQ grid with rotations and refitted scales (with rotations the
+// BCQ grid matched or beat GPTQT's two-step at all three budgets); each can be set otherwise.
 void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
   if (a.bpw <= 0 && a.plan_file.empty()) return;
   GPTQT_CHECK(a.bpw <= 0 || a.plan_file.empty(), "--bpw makes a bit plan and --plan reads one: give one of them");
   GPTQT_CHECK(!cmd.count("--bits") && !cmd.count("--group-size"),
               "{}", a.bpw > 0 ? "--bpw chooses each layer's bits and group size; name the candidates with --plan-widths instead"
                               : "--plan gives each layer's bits and group size; leave out --bits and --group-size");
-  if (!cmd.count("--method")) a.m.method = "gptqt";
+  if (!cmd.count("--method")) {
+    a.m.method = "bcq";
+    if (!cmd.count("--solver")) a.m.solver = "gptq";
+  }
   if (!cmd.count("--rotate")) a.m.rotate = true;
   if (!cmd.count("--refit-scales")) a.m.refit_scales = true;
 }
@@ -252,7 +256,7 @@ void register_quantize(CLI::App& app) {
   cmd->add_flag("--act-order", a->m.act_order, "quantize columns by decreasing Hessian diagonal");
   cmd->add_option("--bpw", a->bpw,
                   "bits per weight to spend: each layer gets the bits and group size that lose least within it "
-                  "(measured per layer); alone it also means --method gptqt --rotate --refit-scales")
+                  "(measured per layer); alone it also means --method bcq --solver gptq --rotate --refit-scales")
       ->check(CLI::Range(1.0, 8.0));
   cmd->add_option("--plan-widths", a->plan_widths,
                   "--bpw: the candidate widths, bits:group_size,... (default: 2, 3 and 4 bits, each per row and in "
@@ -262,7 +266,7 @@ void register_quantize(CLI::App& app) {
                   "(the same job at another budget plans at once)");
   cmd->add_option("--plan", a->plan_file,
                   "give each layer the bits and group size of this plan: a model quantized with --bpw (its folder or "
-                  "gptqt.json), or a plan's JSON; alone it also means --method gptqt --rotate --refit-scales");
+                  "gptqt.json), or a plan's JSON; alone it also means --method bcq --solver gptq --rotate --refit-scales");
   cmd->add_option("--plan-windows", a->plan_windows,
                   "--bpw: calibration windows each layer's error is measured on")
       ->check(CLI::Range(1, 1 << 20))

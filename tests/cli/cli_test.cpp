@@ -170,6 +170,8 @@ TEST(Cli, BitBudgetPlansMixedWidthsAndResumes) {
   EXPECT_EQ(j["header"]["quantization"]["bits"], "mixed");
   EXPECT_EQ(j["header"]["quantization"]["plan"]["budget_bits_per_weight"], 3.5);
   EXPECT_TRUE(j["header"]["quantization"]["rotation"].is_object()) << "--bpw alone rotates";
+  EXPECT_EQ(j["header"]["quantization"]["method"], "bcq") << "--bpw alone: the GPTQ solver on BCQ grids";
+  EXPECT_EQ(j["header"]["quantization"]["solver"], "gptq");
   std::set<int> bits;
   for (const auto& l : j["layers"]) bits.insert(l["bits"].get<int>());
   EXPECT_GE(bits.size(), 2u);
