@@ -113,8 +113,10 @@ void quantize_activations(const float* X, int batch, int cols, int group_cols, I
   thread_local std::vector<float> x;
   for (int t = 0; t < batch; ++t) {
     x.assign(X + int64_t(t) * cols, X + int64_t(t + 1) * cols);
-    for (int g = 0; g < out.n_groups; ++g)
-      out.group_sum[size_t(t) * out.n_groups + g] = sum8(x.data() + g * group_cols, std::min(cols, (g + 1) * group_cols) - g * group_cols);
+    for (int g = 0; g < out.n_groups; ++g) {
+      const int c0 = g * group_cols, c1 = std::min(cols, c0 + group_cols);
+      out.group_sum[size_t(t) * out.n_groups + g] = sum8(x.data() + c0, c1 - c0);
+    }
     out.n_outliers[size_t(t)] = extract_outliers(x.data(), cols, out.outliers.data() + size_t(t) * kMaxOutliers);
     uint8_t* u = out.u.data() + size_t(t) * out.padded_cols;
     for (int b = 0; b < out.n_blocks; ++b) {
