@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "kernels/int8_gemm_kernels.h"
 #include "kernels/parallel.h"
+#include "kernels/vector_sums.h"
 
 namespace gptqt::kernels {
 
@@ -21,26 +22,6 @@ constexpr std::array<uint64_t, 256> make_spread() {
   return s;
 }
 constexpr std::array<uint64_t, 256> kSpread = make_spread();
-
-// Σ x[0..n) and max |x| with 8 interleaved partials (no long dependency chain; vectorized).
-float sum8(const float* x, int n) {
-  float part[8] = {};
-  int c = 0;
-  for (; c + 8 <= n; c += 8)
-    for (int i = 0; i < 8; ++i) part[i] += x[c + i];
-  for (; c < n; ++c) part[0] += x[c];
-  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
-}
-
-float max_abs8(const float* x, int n) {
-  float part[8] = {};
-  int c = 0;
-  for (; c + 8 <= n; c += 8)
-    for (int i = 0; i < 8; ++i) part[i] = std::max(part[i], std::fabs(x[c + i]));
-  for (; c < n; ++c) part[0] = std::max(part[0], std::fabs(x[c]));
-  return std::max(std::max(std::max(part[0], part[1]), std::max(part[2], part[3])),
-                  std::max(std::max(part[4], part[5]), std::max(part[6], part[7])));
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "kernels/lut_kernels.h"
 #include "kernels/parallel.h"
+#include "kernels/vector_sums.h"
 
 namespace gptqt::kernels {
 
@@ -21,16 +22,6 @@ float segment_max(const float* x, int n) {
     m = std::max(m, a);
   }
   return m;
-}
-
-// Σ x over [begin, end) with 8 interleaved partial sums (no long dependency chain).
-float range_sum(const float* x, int begin, int end) {
-  float part[8] = {};
-  int c = begin;
-  for (; c + 8 <= end; c += 8)
-    for (int i = 0; i < 8; ++i) part[i] += x[c + i];
-  for (; c < end; ++c) part[0] += x[c];
-  return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
 }
 
 void fill_tables(const float* x, const std::vector<LutSegment>& segs, const float* inv, int8_t* tables) {
@@ -52,7 +43,8 @@ void build_vector_tables(const float* x, int v, LutTables& t) {
   xpad.assign(shape.padded_cols(), 0.f);
   std::copy_n(x, shape.cols, xpad.begin());
   float* gsum = t.group_sum.data() + size_t(v) * n_groups;
-  for (int g = 0; g < n_groups; ++g) gsum[g] = range_sum(xpad.data(), shape.group_begin(g), shape.group_end(g));
+  for (int g = 0; g < n_groups; ++g)
+    gsum[g] = sum8(xpad.data() + shape.group_begin(g), shape.group_end(g) - shape.group_begin(g));
   // After the group sums: the offset term still sees every input.
   t.n_outliers[v] = extract_outliers(xpad.data(), shape.cols, t.outliers.data() + size_t(v) * kMaxOutliers);
   inv.resize(n_segs);
