@@ -19,7 +19,21 @@ LEFT, RIGHT, TOP, BOTTOM = 70, 320, 40, 50
 
 
 def main():
-    rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+    rows = []
+    for n, line in enumerate(open(sys.argv[1]), 1):
+        if not line.strip():
+            continue
+        where = f"{sys.argv[1]}:{n}"
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError as e:
+            sys.exit(f"{where}: not JSON ({e})")
+        for key in ("series", "ppl") + (() if r.get("series") == "FP" else ("bpw",)):
+            if not isinstance(r.get(key), (str,) if key == "series" else (int, float)):
+                sys.exit(f"{where}: \"{key}\" missing or of the wrong type")
+        if r["ppl"] <= 0:
+            sys.exit(f"{where}: \"ppl\" {r['ppl']} is not a perplexity")
+        rows.append(r)
     title = sys.argv[3] if len(sys.argv) > 3 else ""
     fp = [r["ppl"] for r in rows if r["series"] == "FP"]
     points = [r for r in rows if r["series"] != "FP"]
