@@ -19,7 +19,8 @@ PplProtocol parse_protocol(const std::string& s) {
 
 const char* protocol_name(PplProtocol p) { return p == PplProtocol::gptq ? "gptq" : "llamacpp"; }
 
-void token_nll(const Model& model, const float* h, int T, const int32_t* targets, double* nll) {
+void token_nll(const Model& model, const float* h, int T, const int32_t* targets, double* nll,
+               const std::function<void(const float*, int, const int32_t*)>& on_logits) {
   const int V = model.cfg.vocab, E = model.cfg.embed_dim;
   constexpr int kChunk = 128;
   std::vector<float> logits(size_t(std::min(T, kChunk)) * V);
@@ -31,21 +32,29 @@ void token_nll(const Model& model, const float* h, int T, const int32_t* targets
       const float* row = logits.data() + size_t(i) * V;
       nll[t0 + i] = log_sum_exp(row, V) - double(row[targets[t0 + i]]);
     }
+    if (on_logits) on_logits(logits.data(), n, targets + t0);
   }
+}
+
+PplWindows ppl_windows(const ModelConfig& c, int64_t n_tokens, const PplOptions& opt) {
+  PplWindows w;
+  w.ctx = opt.ctx > 0 ? opt.ctx : opt.protocol == PplProtocol::gptq ? std::min(2048, c.max_ctx) : 512;
+  GPTQT_CHECK(w.ctx >= 2, "context {} is too short to score anything", w.ctx);
+  GPTQT_CHECK(w.ctx <= c.max_ctx || c.pos != PosKind::learned,
+              "context {} exceeds the model's {} learned positions", w.ctx, c.max_ctx);
+  w.windows = int(std::min<int64_t>(n_tokens / w.ctx, 1 << 30));
+  GPTQT_CHECK(w.windows > 0, "the text has {} tokens, fewer than one window of {}", n_tokens, w.ctx);
+  if (opt.max_windows > 0) w.windows = std::min(w.windows, opt.max_windows);
+  return w;
 }
 
 PplResult perplexity(const Model& model, const std::vector<int32_t>& tokens, const PplOptions& opt) {
   const ModelConfig& c = model.cfg;
   PplResult r;
-  r.ctx = opt.ctx > 0 ? opt.ctx : opt.protocol == PplProtocol::gptq ? std::min(2048, c.max_ctx) : 512;
-  GPTQT_CHECK(r.ctx >= 2, "context {} is too short to score anything", r.ctx);
-  GPTQT_CHECK(r.ctx <= c.max_ctx || c.pos != PosKind::learned,
-              "context {} exceeds the model's {} learned positions", r.ctx, c.max_ctx);
   r.tokens = int64_t(tokens.size());
-  int n_windows = int(r.tokens / r.ctx);
-  GPTQT_CHECK(n_windows > 0, "the text has {} tokens, fewer than one window of {}", r.tokens, r.ctx);
-  if (opt.max_windows > 0) n_windows = std::min(n_windows, opt.max_windows);
-  r.windows = n_windows;
+  const PplWindows plan = ppl_windows(c, r.tokens, opt);
+  r.ctx = plan.ctx;
+  const int n_windows = r.windows = plan.windows;
 
   // Scored positions within a window: logits at j predict token j+1.
   const int first = opt.protocol == PplProtocol::gptq ? 0 : r.ctx / 2;
@@ -64,7 +73,7 @@ PplResult perplexity(const Model& model, const std::vector<int32_t>& tokens, con
     for (int i = 0; i < c.n_layers; ++i) model.block(i, x.data(), T, 0);
     model.final(x.data(), T, h.data());
     const int n = T - 1 - first;
-    token_nll(model, h.data() + size_t(first) * c.embed_dim, n, win.data() + first + 1, nll.data());
+    token_nll(model, h.data() + size_t(first) * c.embed_dim, n, win.data() + first + 1, nll.data(), opt.on_logits);
     for (int i = 0; i < n; ++i) {
       GPTQT_CHECK(std::isfinite(nll[i]), "non-finite log-likelihood in window {}: the model produced NaN or Inf", w);
       sum += nll[i];

@@ -23,7 +23,16 @@ struct PplOptions {
   int max_windows = 0;  // 0: all
   int bos_id = -1;      // llamacpp protocol: written at the start of each window if >= 0
   bool progress = true;
+  // Sees the logits of the scored positions, in order and in chunks: row i of
+  // `logits` (vocab floats) predicts targets[i]. For KL divergence (eval/kl_divergence.h).
+  std::function<void(const float* logits, int n, const int32_t* targets)> on_logits;
 };
+
+// The window length and count perplexity() will use for a stream of n_tokens.
+struct PplWindows {
+  int ctx = 0, windows = 0;
+};
+PplWindows ppl_windows(const ModelConfig& c, int64_t n_tokens, const PplOptions& opt);
 
 struct PplResult {
   double ppl = 0, ppl_stderr = 0, mean_nll = 0;
@@ -38,6 +47,8 @@ PplResult perplexity(const Model& model, const std::vector<int32_t>& tokens, con
 
 // NLL of each target given final hidden states h (T x embed_dim): nll[t] = -log p(target[t] | h[t]).
 // Computes the head in chunks so a 2048 x 49152 logit matrix is never held whole.
-void token_nll(const Model& model, const float* h, int T, const int32_t* targets, double* nll);
+// on_logits, when set, sees each chunk of logits (as PplOptions::on_logits).
+void token_nll(const Model& model, const float* h, int T, const int32_t* targets, double* nll,
+               const std::function<void(const float*, int, const int32_t*)>& on_logits = {});
 
 }  // namespace gptqt
