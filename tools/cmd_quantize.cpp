@@ -21,6 +21,9 @@
 #include "quant/memory_estimate.h"
 #include "quant/output_folder.h"
 #include "quant/packed_writer.h"
+#include "quant/gguf_model_writer.h"
+#include "io/ggml_pack.h"
+#include "io/gguf.h"
 #include "quant/work_dir.h"
 #include "quant/pipeline.h"
 #include "quant/sensitivity.h"
@@ -78,6 +81,23 @@ void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
   if (!cmd.count("--refit-scales")) a.m.refit_scales = true;
 }
 
+// --format T: llama.cpp's block type T fixes the bits and the group size, act-order
+// keeps static groups (a block is 32 columns in the file's order), and -o names a new GGUF file.
+void apply_format(QuantizeArgs& a, const CLI::App& cmd) {
+  if (a.m.format.empty()) return;
+  const GgmlType t = quant::format_type(a.m);
+  if (!cmd.count("--bits")) a.m.bits = ggml_legacy_bits(t);
+  if (!cmd.count("--group-size")) a.m.group_size = kGgmlLegacyBlock;
+  if (a.m.act_order && !cmd.count("--static-groups")) a.m.static_groups = true;
+  GPTQT_CHECK(a.bpw <= 0 && a.plan_file.empty(), "--format {} is one width for every layer; drop --bpw / --plan",
+              a.m.format);
+  GPTQT_CHECK(!std::filesystem::exists(std::filesystem::symlink_status(a.out)),
+              "-o {}: it exists; --format writes a new GGUF file (remove it yourself or choose another path)", a.out);
+  GPTQT_CHECK(std::filesystem::is_regular_file(a.model), "--format {}: the source must be a GGUF file (its metadata "
+              "and tokenizer go into the output), not {}", a.m.format, a.model);
+  const GgufFile source(a.model);  // Error now, not after the hours of work, when it is not one
+}
+
 void run_quantize(QuantizeArgs a) {
   apply_threads(a.threads);
   // Under mpirun every rank runs this; rank 0 alone prints, prepares and writes.
@@ -120,6 +140,13 @@ void run_quantize(QuantizeArgs a) {
   info.true_sequential = a.true_sequential;
   // The blocks are streamed: one is in memory at a time.
   const ModelConfig config = load_model_config(a.model);
+  if (!a.m.format.empty())  // llama.cpp's blocks are 32 weights of a row
+    for (int r = 0; r < kNumLinearRoles; ++r) {
+      if (r == int(LinearRole::gate) && !config.gated()) continue;
+      const LinearShape s = linear_shape(config, LinearRole(r));
+      GPTQT_CHECK(s.cols % kGgmlLegacyBlock == 0, "--format {}: the {} layers have rows of {} weights, not a "
+                  "multiple of the blocks' 32", a.m.format, linear_role_name(LinearRole(r)), s.cols);
+    }
   const int seqlen = solver ? (a.seqlen > 0 ? a.seqlen : std::min(2048, config.max_ctx)) : 0;
   // Each rank keeps its share of the calibration; the ranks on this machine share its memory.
   const int windows_here = solver ? (a.nsamples + cl.size() - 1) / cl.size() : 0;
@@ -229,7 +256,9 @@ void run_quantize(QuantizeArgs a) {
     return;
   }
   const quant::WorkDir work(opt.work_dir, opt.fingerprint);  // the finished blocks
-  const double bpw = quant::write_packed_model(model, r, a.m, info, a.out, &work);
+  const double bpw = a.m.format.empty()
+                         ? quant::write_packed_model(model, r, a.m, info, a.out, &work)
+                         : quant::write_gguf_model(model, r, a.m, quant::format_type(a.m), a.model, a.out, &work);
   if (!a.keep_work) std::filesystem::remove_all(opt.work_dir);
   fmt::print(stderr,
              "wrote {} ({:.3f} bits per quantized weight; {} blocks resumed)\n"
@@ -244,7 +273,7 @@ void register_quantize(CLI::App& app) {
   auto a = std::make_shared<QuantizeArgs>();
   CLI::App* cmd = app.add_subcommand("quantize", "quantize a model's linear layers to 1-4 bits");
   cmd->add_option("--model,-m", a->model, "GGUF file or Hugging Face folder")->required();
-  cmd->add_option("--out,-o", a->out, "output folder (packed format)")->required();
+  cmd->add_option("--out,-o", a->out, "output folder (packed format), or with --format a new GGUF file")->required();
   cmd->add_option("--method", a->m.method, "rtn, gptq, bcq or gptqt")
       ->check(CLI::IsMember({"rtn", "gptq", "bcq", "gptqt"}))
       ->capture_default_str();
@@ -283,7 +312,13 @@ void register_quantize(CLI::App& app) {
   cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
   cmd->add_flag("--symmetric", a->m.symmetric, "symmetric linear grid");
-  cmd->add_flag("--mse", a->m.mse, "search the linear grid's range by MSE");
+  cmd->add_flag("--mse", a->m.mse,
+                "search the linear grid's range by MSE (with --format: each block's scale by the error weighted by "
+                "the Hessian's diagonal, as llama.cpp's importance matrix does)");
+  cmd->add_option("--format", a->m.format,
+                  "quantize onto llama.cpp's block type Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0 (with --method gptq or rtn) "
+                  "and write a GGUF file llama.cpp runs: the source GGUF's metadata, tokenizer and other tensors")
+      ->check(CLI::IsMember({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"}));
   cmd->add_option("--inter-bits", a->m.inter_bits, "GPTQT: bits of the intermediate linear grid (0 = max(4, bits + 1))")
       ->capture_default_str();
   cmd->add_option("--re-explore", a->re_explore, "GPTQT: re-explore the range factor (on|off)")
@@ -328,6 +363,7 @@ void register_quantize(CLI::App& app) {
   add_threads_option(*cmd, a->threads);
   cmd->callback([a, cmd] {
     apply_bpw_defaults(*a, *cmd);
+    apply_format(*a, *cmd);
     run_quantize(*a);
   });
 }

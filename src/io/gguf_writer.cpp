@@ -53,18 +53,55 @@ void put_value(Out& o, const GgufValue& v) {
 
 }  // namespace
 
-void write_gguf_metadata(const std::string& path, const std::vector<std::pair<std::string, GgufValue>>& kv) {
+void write_gguf_metadata(const std::string& path, const GgufMetadata& kv) { write_gguf(path, kv, {}, {}); }
+
+void write_gguf(const std::string& path, const GgufMetadata& kv, const std::vector<GgufTensorOut>& tensors,
+                const std::function<void(size_t i, AtomicFile& out)>& write_data) {
+  uint64_t alignment = 32;
+  for (const auto& [key, v] : kv)
+    if (key == "general.alignment") {
+      const int64_t* a = std::get_if<int64_t>(&v.v);
+      GPTQT_CHECK(a && *a >= 8 && *a <= 65536 && (*a & (*a - 1)) == 0,
+                  "GGUF writer: general.alignment must be a power of two from 8 to 65536");
+      alignment = uint64_t(*a);
+    }
+  auto aligned = [&](uint64_t n) { return (n + alignment - 1) / alignment * alignment; };
   Out o;
   o.buf = "GGUF";
   o.put<uint32_t>(3);
-  o.put<uint64_t>(0);  // tensors
+  o.put<uint64_t>(tensors.size());
   o.put<uint64_t>(kv.size());
   for (const auto& [key, v] : kv) {
     o.str(key);
     o.put<uint32_t>(v.type);
     put_value(o, v);
   }
-  write_file_atomic(path, o.buf);
+  std::vector<uint64_t> offsets;  // relative to the start of the data section
+  uint64_t data_bytes = 0;
+  for (const GgufTensorOut& t : tensors) {
+    o.str(t.name);
+    o.put<uint32_t>(uint32_t(t.ne.size()));
+    for (int64_t n : t.ne) o.put<uint64_t>(uint64_t(n));
+    o.put<uint32_t>(t.type);
+    data_bytes = aligned(data_bytes);
+    offsets.push_back(data_bytes);
+    o.put<uint64_t>(data_bytes);
+    data_bytes += t.nbytes;
+  }
+  if (!tensors.empty()) o.buf.resize(aligned(o.buf.size()), '\0');
+  AtomicFile out(path);
+  out.write(o.buf);
+  const uint64_t data_start = out.offset();
+  const std::string zeros(alignment, '\0');
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const uint64_t at = data_start + offsets[i];
+    GPTQT_CHECK(out.offset() <= at, "GGUF writer: tensor {} overran its space", tensors[i - 1].name);
+    out.write(zeros.data(), at - out.offset());
+    write_data(i, out);
+    GPTQT_CHECK(out.offset() == at + tensors[i].nbytes, "GGUF writer: tensor {} wrote {} bytes of {}",
+                tensors[i].name, out.offset() - at, tensors[i].nbytes);
+  }
+  out.commit();
 }
 
 }  // namespace gptqt

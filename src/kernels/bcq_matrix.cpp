@@ -21,7 +21,7 @@ BcqMatrix::BcqMatrix(int rows_, int cols_, int bits_, int group_size_)
 
 std::vector<uint32_t> pack_signs(const uint8_t* codes, int rows, int cols, int bits) {
   const QuantShape s{rows, cols, bits, -1};
-  s.check("pack_signs", 1, 4);
+  s.check("pack_signs", 1, 8);  // up to 8 planes: a work folder also keeps --format's 5- and 8-bit layers
   const int blocks = s.blocks();
   std::vector<uint32_t> planes(size_t(bits) * rows * blocks, 0);
   for (int r = 0; r < rows; ++r) {
@@ -38,7 +38,7 @@ std::vector<uint32_t> pack_signs(const uint8_t* codes, int rows, int cols, int b
 
 std::vector<uint8_t> unpack_signs(const uint32_t* planes, int rows, int cols, int bits) {
   const QuantShape s{rows, cols, bits, -1};
-  s.check("unpack_signs", 1, 4);
+  s.check("unpack_signs", 1, 8);
   const int blocks = s.blocks();
   std::vector<uint8_t> codes(size_t(rows) * cols, 0);
   for (int j = 0; j < bits; ++j)

@@ -21,8 +21,9 @@ int PackedLinear::n_groups() const { return groups_of(cols, group_size); }
 
 void PackedLinear::check(const std::string& what) const {
   // The bounds of any layer a model config may declare (model/config.cpp): keeps
-  // every size below far from overflow.
-  GPTQT_CHECK(rows > 0 && cols > 0 && rows <= (1 << 22) && cols <= (1 << 18) && bits >= 1 && bits <= 4,
+  // every size below far from overflow. Up to 8 bits: a work folder also keeps the
+  // 5- and 8-bit layers of quantize --format; the kernels take 1 to 4 (make_packed_op).
+  GPTQT_CHECK(rows > 0 && cols > 0 && rows <= (1 << 22) && cols <= (1 << 18) && bits >= 1 && bits <= 8,
               "{}: bad packed shape {}x{} at {} bits", what, rows, cols, bits);
   GPTQT_CHECK(group_size == -1 || group_size == cols || (group_size > 0 && group_size % 32 == 0),
               "{}: bad group size {}", what, group_size);

@@ -129,6 +129,7 @@ class DequantLinear : public PackedOpBase {
 }  // namespace
 
 std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel) {
+  GPTQT_CHECK(q.bits <= 4, "a packed layer of {} bits: the kernels run 1 to 4", q.bits);
   if (kernel == PackedKernel::f32) {
     const int rows = q.rows, cols = q.cols;
     return std::make_unique<DenseLinear>(rows, cols, q.dequantize());

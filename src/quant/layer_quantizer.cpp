@@ -43,7 +43,9 @@ QuantizedLinear quantize_layer(const DenseLinear& dense, const SolverInput* solv
   } else {
     q = quantize_rtn(dense.weights().data(), dense.rows(), dense.cols(), fitter, m.group_size);
   }
-  round_to_fp16(q);
+  // --format's grids are fp16 already in ggml's terms (d, m); their binary-coding offset
+  // (m + d·(2^k − 1)/2) is not, and rounding it would move every level off llama.cpp's.
+  if (m.format.empty()) round_to_fp16(q);
   return q;
 }
 

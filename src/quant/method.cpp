@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "io/ggml_pack.h"
 #include "quant/bcq_grid.h"
+#include "quant/ggml_grid.h"
 #include "quant/gptqt_grid.h"
 #include "quant/linear_grid.h"
 
@@ -15,7 +17,22 @@ void validate(const MethodOptions& m) {
   GPTQT_CHECK(m.method == "rtn" || m.method == "gptq" || m.method == "bcq" || m.method == "gptqt",
               "unknown method \"{}\" (rtn, gptq, bcq, gptqt)", m.method);
   GPTQT_CHECK(m.solver == "auto" || m.solver == "gptq" || m.solver == "none", "unknown solver \"{}\"", m.solver);
-  GPTQT_CHECK(m.bits >= 1 && m.bits <= 4, "--bits {}: the packed format holds 1 to 4 bits", m.bits);
+  if (!m.format.empty()) {
+    const GgmlType t = format_type(m);
+    GPTQT_CHECK(m.method == "rtn" || m.method == "gptq", "--format {}: llama.cpp's grids are linear; use --method "
+                "gptq (or rtn), not {}", m.format, m.method);
+    GPTQT_CHECK(m.bits == ggml_legacy_bits(t) && m.group_size == kGgmlLegacyBlock,
+                "--format {} fixes the bits ({}) and the group size (32)", m.format, ggml_legacy_bits(t));
+    GPTQT_CHECK(!m.rotate, "--format {}: llama.cpp cannot undo --rotate's rotations", m.format);
+    GPTQT_CHECK(!m.symmetric, "--format {} sets the grid; drop --symmetric", m.format);
+    GPTQT_CHECK(!m.refit_scales, "--format {}: --refit-scales would move the scales off fp16", m.format);
+    GPTQT_CHECK(m.head_bits == 0, "--format {}: the head (and embeddings) are kept as the source has them; "
+                "drop --head-bits", m.format);
+    GPTQT_CHECK(!m.act_order || m.static_groups, "--format {}: act-order needs --static-groups (the blocks are "
+                "runs of 32 columns in the file's order)", m.format);
+  } else {
+    GPTQT_CHECK(m.bits >= 1 && m.bits <= 4, "--bits {}: the packed format holds 1 to 4 bits", m.bits);
+  }
   GPTQT_CHECK(m.group_size == -1 || (m.group_size >= 32 && m.group_size % 32 == 0),
               "--group-size {}: use -1 (whole rows) or a multiple of 32", m.group_size);
   GPTQT_CHECK(m.damp > 0 && m.damp < 10, "--damp {} is out of range (0, 10)", m.damp);
@@ -67,8 +84,15 @@ bool uses_solver(const MethodOptions& m) {
   return m.method == "gptq" || m.method == "gptqt";
 }
 
+GgmlType format_type(const MethodOptions& m) {
+  for (GgmlType t : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q8_0})
+    if (m.format == ggml_type_name(uint32_t(t))) return t;
+  fail("--format {}: one of Q4_0, Q4_1, Q5_0, Q5_1, Q8_0", m.format);
+}
+
 std::unique_ptr<GridFitter> make_fitter(const MethodOptions& m) {
   validate(m);
+  if (!m.format.empty()) return std::make_unique<GgmlFitter>(format_type(m), m.mse);
   if (m.method == "rtn" || m.method == "gptq") {
     LinearGridOptions o;
     o.bits = m.bits;
@@ -118,6 +142,7 @@ std::string describe(const MethodOptions& m) {
     s += fmt::format(" inter_bits={} re_explore={} p={}:{}:{} rounding={} search={} weighting={}", resolved_inter_bits(m),
                      m.re_explore, m.p_from, m.p_to, m.p_step, m.rounding, resolved_search(m), m.weighting);
   if (m.head_bits > 0) s += fmt::format(" head_bits={} head_group_size={}", m.head_bits, m.head_group_size);
+  if (!m.format.empty()) s += " format=" + m.format;
   return s;
 }
 

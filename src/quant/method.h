@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quant/gptq_solver.h"
+#include "io/gguf.h"
 #include "quant/grid.h"
 
 namespace gptqt::quant {
@@ -40,7 +41,13 @@ struct MethodOptions {
   // the last block by the same method at these bits and group size.
   int head_bits = 0;
   int head_group_size = 64;
+  // "": the packed format. Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0: llama.cpp's block type, the
+  // levels chosen on its grid (quant/ggml_grid.h) and the model written as a GGUF file.
+  std::string format;
 };
+
+// The ggml type --format names (Error for anything else).
+GgmlType format_type(const MethodOptions& m);
 
 // Throws Error on an unknown method or an impossible combination.
 void validate(const MethodOptions& m);

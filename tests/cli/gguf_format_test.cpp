@@ -1,0 +1,99 @@
+// gptqt quantize --format: a GGUF file of llama.cpp's block types, the rest of
+// the source carried over, refused where the format cannot hold the model.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+#include "cli_util.h"
+#include "core/half.h"
+#include "io/ggml_blocks.h"
+#include "io/gguf.h"
+
+namespace gptqt::test {
+namespace {
+
+std::string tiny_llama_gguf() { return fixtures_dir() + "/models/tiny-llama3-rope/model.gguf"; }
+
+bool is_linear(const std::string& name) {
+  for (const char* l : {"attn_q.", "attn_k.", "attn_v.", "attn_output.", "ffn_gate.", "ffn_up.", "ffn_down."})
+    if (name.find(l) != std::string::npos) return true;
+  return false;
+}
+
+TEST(Cli, FormatWritesAGgufOfTheBlockTypeAndCopiesTheRest) {
+  const std::string src_path = tiny_llama_gguf(), dir = temp_dir();
+  const GgufFile src(src_path);
+  for (const char* type : {"Q4_0", "Q5_1", "Q8_0"}) {
+    const std::string out = dir + "/" + type + ".gguf";
+    const CmdResult r = run_gptqt("quantize -m " + src_path + " --method rtn --format " + type + " -o " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const GgufFile g(out);
+    // The metadata: the source's, the file type set, the quantization named.
+    EXPECT_EQ(g.get_string("general.architecture"), src.get_string("general.architecture"));
+    const int64_t ftype = std::string(type) == "Q4_0" ? 2 : std::string(type) == "Q5_1" ? 9 : 7;
+    EXPECT_EQ(g.get_int("general.file_type"), ftype);
+    EXPECT_NE(g.get_string("gptqt.quantization").find(std::string("format=") + type), std::string::npos);
+    for (const auto& [key, v] : src.metadata())
+      if (key != "general.file_type") EXPECT_TRUE(g.has(key)) << key;
+    ASSERT_EQ(g.tensors().size(), src.tensors().size());
+    int linear = 0;
+    for (size_t i = 0; i < g.tensors().size(); ++i) {
+      const GgufTensorInfo &t = g.tensors()[i], &s = src.tensors()[i];
+      ASSERT_EQ(t.name, s.name) << "the source's order";
+      EXPECT_EQ(t.ne, s.ne) << t.name;
+      if (!is_linear(t.name)) {
+        EXPECT_EQ(t.type, s.type) << t.name;
+        EXPECT_EQ(std::memcmp(g.tensor_data(t), src.tensor_data(s), s.nbytes), 0) << t.name << " copied as it was";
+        continue;
+      }
+      ++linear;
+      EXPECT_EQ(ggml_type_name(t.type), type) << t.name;
+      // Round to nearest: within half a step of its block's grid (step d read from the block
+      // itself), except beyond Q4_0's short end (−8d..7d: its largest weight is on the long side).
+      const std::vector<float> x = src.dequantize(s), y = g.dequantize(t);
+      const GgmlTypeTraits& tr = *ggml_type_traits(t.type);
+      for (size_t e = 0; e < x.size(); ++e) {
+        uint16_t h;
+        std::memcpy(&h, g.tensor_data(t) + (e / 32) * tr.block_bytes, 2);
+        const float d = std::abs(f16_to_f32(h)), slack = 16 * d / 2048 + 1e-7f;
+        const float beyond = std::string(type) == "Q4_0" ? std::max(0.f, std::abs(x[e]) - 7 * d) : 0.f;
+        ASSERT_LE(std::abs(x[e] - y[e]), std::max(0.5f * d, beyond) + slack) << t.name << " element " << e;
+      }
+    }
+    EXPECT_EQ(linear, 2 * 7) << "every linear layer of the two blocks";
+    // Our runtime runs the file.
+    const CmdResult gen = run_gptqt("bench -m " + out + " -p 8 -n 4 -r 1");
+    EXPECT_EQ(gen.code, 0) << gen.err;
+  }
+}
+
+TEST(Cli, FormatRefusesWhatItCannotHold) {
+  const std::string dir = temp_dir(), out = dir + "/out.gguf";
+  const std::string q = "quantize -m " + tiny_llama_gguf() + " --method rtn ";
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --rotate -o " + out), "rotations");
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --group-size 64 -o " + out), "group size");
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --bits 3 -o " + out), "bits");
+  expect_one_line_error(run_gptqt("quantize -m " + tiny_llama_gguf() + " --method gptqt --format Q4_0 -o " + out),
+                        "method");
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --head-bits 4 -o " + out), "head");
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --bpw 4 -o " + out), "bpw");
+  expect_one_line_error(run_gptqt(q + "--format Q4_2 -o " + out), "unknown type");
+  expect_one_line_error(
+      run_gptqt("quantize -m " + fixtures_dir() + "/models/tiny-llama --method rtn --format Q4_0 -o " + out),
+      "a Hugging Face source");
+  expect_one_line_error(
+      run_gptqt("quantize -m " + fixtures_dir() + "/models/tiny-phi3/model.gguf --method rtn --format Q8_0 -o " + out),
+      "fused projections");
+  if (file_exists(stories()))
+    expect_one_line_error(run_gptqt("quantize -m " + stories() + " --method rtn --format Q4_0 -o " + out),
+                          "rows of 172 weights");
+  EXPECT_FALSE(std::filesystem::exists(out)) << "nothing half-written";
+  { std::ofstream(out) << "mine"; }
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 -o " + out), "existing output");
+  EXPECT_EQ(slurp(out), "mine") << "left as it was";
+}
+
+}  // namespace
+}  // namespace gptqt::test
