@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
-PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip time bc
+PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip python3-venv time bc
   libopenblas-openmp-dev liblapacke-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libhwy-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-14-dev libopenmpi-dev openmpi-bin procps"
@@ -23,6 +23,13 @@ bash scripts/fetch_model.sh
 bash scripts/fetch_real_models.sh || echo "setup: the real models were not fetched; their tests will be skipped" >&2
 # llama.cpp's tokenizer test vocabularies (Llama 3, Qwen2, Phi-3, ...), for tests/text/llama_cpp_vocab_test.cpp.
 bash scripts/fetch_vocab_fixtures.sh || echo "setup: the test vocabularies were not fetched; their tests will be skipped" >&2
+
+# numpy and safetensors for the independent reader of exported GPTQ checkpoints
+# (tests/scripts/check_gptq_checkpoint.py, run by Cli.GptqCheckpointReadsBackInAnIndependentReader).
+if ! build/test-python/bin/python -c "import numpy, safetensors" 2>/dev/null; then
+  { python3 -m venv build/test-python && build/test-python/bin/pip install -q numpy safetensors; } ||
+    echo "setup: numpy/safetensors for the GPTQ checkpoint reader were not installed; that test will be skipped" >&2
+fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
