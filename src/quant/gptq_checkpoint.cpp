@@ -111,17 +111,8 @@ void export_gptq_checkpoint(const GptqExportOptions& o) {
               o.packed, c.arch);
 
   const SafetensorsFile f(o.packed + "/" + kPackedWeightsFile);
-  const std::string tmp = temporary_output_folder(out);
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  struct RemoveUnlessDone {
-    const std::string& dir;
-    bool done = false;
-    ~RemoveUnlessDone() {
-      std::error_code ec;
-      if (!done) fs::remove_all(dir, ec);
-    }
-  } cleanup{tmp};
+  StagingFolder staging(out);
+  const std::string& tmp = staging.path();
 
   SafetensorsWriter w(tmp + "/model.safetensors");
   const bool v1 = o.checkpoint_format == "gptq";
@@ -191,8 +182,7 @@ void export_gptq_checkpoint(const GptqExportOptions& o) {
     const fs::path from = fs::path(source) / name;
     if (fs::exists(from)) fs::copy_file(from, fs::path(tmp) / name);
   }
-  install_output_folder(tmp, out);
-  cleanup.done = true;
+  staging.install();
 }
 
 }  // namespace gptqt::quant

@@ -105,6 +105,21 @@ std::string normalize_output_path(const std::string& arg) {
 
 std::string temporary_output_folder(const std::string& out) { return fmt::format("{}.tmp.{}", out, ::getpid()); }
 
+StagingFolder::StagingFolder(std::string out) : out_(std::move(out)), tmp_(temporary_output_folder(out_)) {
+  fs::remove_all(tmp_);
+  fs::create_directories(tmp_);
+}
+
+StagingFolder::~StagingFolder() {
+  std::error_code ec;
+  if (!installed_) fs::remove_all(tmp_, ec);
+}
+
+void StagingFolder::install() {
+  install_output_folder(tmp_, out_);
+  installed_ = true;
+}
+
 void prepare_output_folder(const std::string& out, const std::vector<std::string>& inputs) {
   const fs::path o(out);
   const fs::path parent = o.parent_path().empty() ? "." : o.parent_path();

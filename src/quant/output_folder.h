@@ -29,4 +29,20 @@ void install_output_folder(const std::string& tmp, const std::string& out);
 // The temporary folder this process writes OUT into.
 std::string temporary_output_folder(const std::string& out);
 
+// That folder, made empty on construction and removed again unless install() swapped
+// it into place as OUT: a failure at any step leaves nothing half-written.
+class StagingFolder {
+ public:
+  explicit StagingFolder(std::string out);
+  ~StagingFolder();
+  StagingFolder(const StagingFolder&) = delete;
+  StagingFolder& operator=(const StagingFolder&) = delete;
+  const std::string& path() const { return tmp_; }
+  void install();  // install_output_folder(path(), OUT)
+
+ private:
+  std::string out_, tmp_;
+  bool installed_ = false;
+};
+
 }  // namespace gptqt::quant

@@ -84,17 +84,8 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   const ModelConfig& c = model.cfg;
   // Everything goes into a temporary folder first, swapped in atomically at the
   // end (quant/output_folder.h).
-  const std::string tmp = temporary_output_folder(out_dir);
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  struct RemoveUnlessDone {
-    const std::string& dir;
-    bool done = false;
-    ~RemoveUnlessDone() {
-      std::error_code ec;
-      if (!done) fs::remove_all(dir, ec);
-    }
-  } cleanup{tmp};
+  StagingFolder staging(out_dir);
+  const std::string& tmp = staging.path();
 
   // Tensors go to the file as they are added: a streamed model is written one block
   // at a time, each read again from the source and the work folder.
@@ -196,8 +187,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   copy_tokenizer(model, tmp);
   write_file_atomic(tmp + "/quant_log.csv", quant_log_csv(result));
   write_file_atomic(tmp + "/" + kPackedHeaderFile, header.dump(2) + "\n");
-  install_output_folder(tmp, out_dir);
-  cleanup.done = true;
+  staging.install();
   return bpw;
 }
 
