@@ -82,13 +82,17 @@ void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
 }
 
 // --format T: llama.cpp's block type T fixes the bits and the group size, act-order
-// keeps static groups (a block is 32 columns in the file's order), and -o names a new GGUF file.
+// keeps static groups (a block is 32 columns in the file's order), the scale search is
+// on, and -o names a new GGUF file.
 void apply_format(QuantizeArgs& a, const CLI::App& cmd) {
   if (a.m.format.empty()) return;
   const GgmlType t = quant::format_type(a.m);
   if (!cmd.count("--bits")) a.m.bits = ggml_legacy_bits(t);
   if (!cmd.count("--group-size")) a.m.group_size = kGgmlLegacyBlock;
   if (a.m.act_order && !cmd.count("--static-groups")) a.m.static_groups = true;
+  // The weighted scale search: GPTQ onto Q4_0 lost 16.7% over FP with it and 28.2% without
+  // (SmolLM2, docs/results.md §8); --no-mse gives llama-quantize's own formula.
+  if (!cmd.count("--mse")) a.m.mse = true;
   GPTQT_CHECK(a.bpw <= 0 && a.plan_file.empty(), "--format {} is one width for every layer; drop --bpw / --plan",
               a.m.format);
   GPTQT_CHECK(!std::filesystem::exists(std::filesystem::symlink_status(a.out)),
@@ -312,9 +316,9 @@ void register_quantize(CLI::App& app) {
   cmd->add_flag("--true-sequential", a->true_sequential, "re-collect Hessians between q/k/v, o, gate/up, down");
   cmd->add_option("--damp", a->m.damp, "Hessian damping, fraction of the mean diagonal")->capture_default_str();
   cmd->add_flag("--symmetric", a->m.symmetric, "symmetric linear grid");
-  cmd->add_flag("--mse", a->m.mse,
-                "search the linear grid's range by MSE (with --format: each block's scale by the error weighted by "
-                "the Hessian's diagonal, as llama.cpp's importance matrix does)");
+  cmd->add_flag("--mse,!--no-mse", a->m.mse,
+                "search the linear grid's range by MSE; with --format (where it is the default) each block's scale "
+                "by the error weighted by the Hessian's diagonal, as llama.cpp's importance matrix does");
   cmd->add_option("--format", a->m.format,
                   "quantize onto llama.cpp's block type Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0 (with --method gptq or rtn) "
                   "and write a GGUF file llama.cpp runs: the source GGUF's metadata, tokenizer and other tensors")
