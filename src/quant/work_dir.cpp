@@ -31,6 +31,31 @@ void WorkDir::check_usable(const std::string& dir) {
               "{} exists and is not a gptqt work folder; refusing to use (and later delete) it", dir);
 }
 
+namespace {
+
+// The first item (space-separated) where two fingerprints differ, both sides shortened:
+// the whole fingerprint of a planned job is kilobytes, the difference a few words.
+std::string first_difference(const std::string& theirs, const std::string& ours) {
+  auto split = [](const std::string& s) {
+    std::vector<std::string> v;
+    size_t i = 0;
+    while (i <= s.size()) {
+      const size_t j = std::min(s.find(' ', i), s.size());
+      v.push_back(s.substr(i, j - i));
+      i = j + 1;
+    }
+    return v;
+  };
+  auto shorten = [](const std::string& s) { return s.size() <= 160 ? s : s.substr(0, 157) + "..."; };
+  const std::vector<std::string> a = split(theirs), b = split(ours);
+  size_t k = 0;
+  while (k < a.size() && k < b.size() && a[k] == b[k]) ++k;
+  return fmt::format("{} where this run has {}", k < a.size() ? shorten(a[k]) : "(nothing)",
+                     k < b.size() ? shorten(b[k]) : "(nothing)");
+}
+
+}  // namespace
+
 WorkDir::WorkDir(std::string dir, const std::string& fingerprint) : dir_(std::move(dir)), fingerprint_(fingerprint) {
   check_usable(dir_);
   fs::create_directories(dir_);
@@ -39,9 +64,9 @@ WorkDir::WorkDir(std::string dir, const std::string& fingerprint) : dir_(std::mo
     const json j = read_json_file(state);
     const std::string theirs = json_string_or(j, "fingerprint", "", state);
     GPTQT_CHECK(theirs == fingerprint,
-                "{} holds an unfinished job with other arguments or inputs ({}); remove it, or rerun with the same "
-                "arguments",
-                dir_, theirs);
+                "{} holds an unfinished job with other arguments or inputs (its {}); remove it, or rerun with the "
+                "same arguments and inputs",
+                dir_, first_difference(theirs, fingerprint));
     // Block files half-written by a killed run.
     for (const auto& e : fs::directory_iterator(dir_))
       if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());

@@ -224,6 +224,8 @@ TEST(Reliability, InvalidInputIsNotAccepted) {
                                             "blk.0.attn_q.weight")->offset, 1, [](float v) { return v + 1; });
   fs::rename(other, model);
   expect_error_mentions(run_gptqt(q), "unfinished job with other arguments or inputs", "resume from another file");
+  expect_error_mentions(run_gptqt(q), "(its inputs=[" + model + ":", "the message names the input that differs");
+  expect_error_mentions(run_gptqt(q + " --mse"), "(its mse=false where this run has mse=true)", "and the option");
 
   // Resume: a block file that is another block's.
   fs::remove_all(dir + "/q.work");

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# GPTQ onto llama.cpp's grids against llama-quantize, scored by llama.cpp itself, and KL
+# divergence computed by llama-perplexity and by gptqt from the same base files.
+# llama.cpp is built outside this repository (the source package llama-cpp-python==0.3.36,
+# its vendor/llama.cpp, -DGGML_NATIVE=ON; targets llama-perplexity, llama-quantize, llama-imatrix).
+#
+#   scripts/results/gguf_vs_llamacpp.sh LLAMA_BIN_DIR WORK_DIR [CHUNKS]
+#
+# WORK_DIR receives: f32.gguf (the source dequantized by llama-quantize), llama-Q4_0.gguf and
+# llama-Q4_0-imatrix.gguf (llama-quantize, embeddings kept Q8_0 like the source's, so that all
+# files have the same size), gptqt-Q4_0.gguf (GPTQ onto Q4_0, calibration 128 x 512 of WikiText-2
+# validation), the base-logits files of both programs, and one log per run; summary.txt collects
+# the figures. THREADS (default 2).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$1 work=$2 chunks=${3:-40}
+threads=${THREADS:-2}
+src=models/SmolLM2-135M-Instruct.Q4_1.gguf
+text=../shared/data/wikitext-2-raw/wiki.test.raw
+calib=../shared/data/wikitext-2-raw/wikitext-2-raw-v1.validation.gptq.txt
+mkdir -p "$work"
+[ -f "$work/f32.gguf" ] || "$bin/llama-quantize" --allow-requantize "$src" "$work/f32.gguf" F32 > "$work/f32.log" 2>&1
+[ -f "$work/imatrix.gguf" ] || "$bin/llama-imatrix" -m "$work/f32.gguf" -f "$calib" -c 512 --chunks 128 -t "$threads" \
+  -o "$work/imatrix.gguf" > "$work/imatrix.log" 2>&1
+for t in Q4_0 Q5_0; do
+  [ -f "$work/llama-$t.gguf" ] || "$bin/llama-quantize" --token-embedding-type q8_0 "$work/f32.gguf" \
+    "$work/llama-$t.gguf" "$t" > "$work/llama-$t.log" 2>&1
+  [ -f "$work/llama-$t-imatrix.gguf" ] || "$bin/llama-quantize" --imatrix "$work/imatrix.gguf" \
+    --token-embedding-type q8_0 "$work/f32.gguf" "$work/llama-$t-imatrix.gguf" "$t" > "$work/llama-$t-imatrix.log" 2>&1
+  [ -f "$work/gptqt-$t.gguf" ] || ./build/gptqt quantize -m "$src" --method gptq --format "$t" --calib wikitext2-valid \
+    --nsamples 128 --seqlen 512 --seed 0 -t "$threads" -o "$work/gptqt-$t.gguf" > "$work/gptqt-$t.log" 2>&1
+done
+
+# The base: llama-perplexity's and gptqt's, from the same values (F32 copy and the Q4_1 source).
+[ -f "$work/base.llama.kld" ] || "$bin/llama-perplexity" -m "$work/f32.gguf" -f "$text" -c 512 --chunks "$chunks" \
+  -t "$threads" --kl-divergence-base "$work/base.llama.kld" > "$work/base.llama.log" 2>&1
+[ -f "$work/base.gptqt.kld" ] || ./build/gptqt eval -m "$src" --text "$text" --max-windows "$chunks" -t "$threads" \
+  --kld-base "$work/base.gptqt.kld" --json > "$work/base.gptqt.json" 2> "$work/base.gptqt.log"
+
+: > "$work/summary.txt"
+for m in f32 llama-Q4_0 llama-Q4_0-imatrix gptqt-Q4_0 llama-Q5_0 llama-Q5_0-imatrix gptqt-Q5_0; do
+  f="$work/$m.gguf"
+  for base in llama gptqt; do
+    "$bin/llama-perplexity" -m "$f" -t "$threads" --kl-divergence --kl-divergence-base "$work/base.$base.kld" \
+      > "$work/$m.llama-vs-$base.log" 2>&1
+    ./build/gptqt eval -m "$f" --kld "$work/base.$base.kld" -t "$threads" --json > "$work/$m.gptqt-vs-$base.json" \
+      2> "$work/$m.gptqt-vs-$base.log"
+    l_kld=$(grep -a "Mean    KLD" "$work/$m.llama-vs-$base.log" | awk '{print $3}')
+    l_top=$(grep -a "Same top p" "$work/$m.llama-vs-$base.log" | awk '{print $4}')
+    l_ppl=$(grep -a "Mean PPL(Q)  " "$work/$m.llama-vs-$base.log" | awk '{print $4}')
+    g=$(tail -1 "$work/$m.gptqt-vs-$base.json")
+    echo "$m base=$base llama: ppl $l_ppl kld $l_kld same_top $l_top | gptqt: $(echo "$g" | python3 -c \
+      'import json,sys; j=json.load(sys.stdin); k=j["kld"]; print("ppl %.4f kld %.6f same_top %.3f" % (k["ppl"], k["kld"], 100*k["same_top"]))')" \
+      >> "$work/summary.txt"
+  done
+  echo "$m size $(stat -c %s "$f")" >> "$work/summary.txt"
+done
+cat "$work/summary.txt"
