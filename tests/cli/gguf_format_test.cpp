@@ -69,6 +69,24 @@ TEST(Cli, FormatWritesAGgufOfTheBlockTypeAndCopiesTheRest) {
   }
 }
 
+// SmolLM2's file is Q4_1: rounding its own values to Q4_1 with llama-quantize's formula
+// must give back every block of the source, bit for bit (each block holds its extremes,
+// so min and (max - min)/15 are its m and d again).
+TEST(Cli, FormatQ4_1OfAQ4_1FileGivesItsBlocksBack) {
+  const std::string smol = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", out = temp_dir() + "/q41.gguf";
+  if (!file_exists(smol)) GTEST_SKIP() << smol << " absent";
+  const CmdResult r = run_gptqt("quantize -m " + smol + " --method rtn --no-mse --format Q4_1 -o " + out);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const GgufFile src(smol), got(out);
+  ASSERT_EQ(got.tensors().size(), src.tensors().size());
+  for (size_t i = 0; i < src.tensors().size(); ++i) {
+    const GgufTensorInfo &s = src.tensors()[i], &t = got.tensors()[i];
+    ASSERT_EQ(t.type, s.type) << s.name;
+    ASSERT_EQ(t.nbytes, s.nbytes) << s.name;
+    EXPECT_EQ(std::memcmp(got.tensor_data(t), src.tensor_data(s), s.nbytes), 0) << s.name;
+  }
+}
+
 TEST(Cli, FormatRefusesWhatItCannotHold) {
   const std::string dir = temp_dir(), out = dir + "/out.gguf";
   const std::string q = "quantize -m " + tiny_llama_gguf() + " --method rtn ";
