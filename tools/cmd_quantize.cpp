@@ -1,5 +1,6 @@
 // gptqt quantize: RTN, GPTQ, BCQ or GPTQT over every linear layer of a model,
-// written in the packed format. Interrupted, a re-run with the same arguments
+// written in the packed format (or, with --format, as a GGUF file of one of
+// llama.cpp's block types). Interrupted, a re-run with the same arguments
 // resumes after the last finished block (the work folder is <out>.work).
 #include <fmt/format.h>
 
@@ -14,19 +15,19 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/datasets.h"
+#include "io/ggml_pack.h"
+#include "io/gguf.h"
 #include "io/json_read.h"
 #include "model/rotation.h"
 #include "quant/bit_plan.h"
 #include "quant/cluster.h"
+#include "quant/gguf_model_writer.h"
 #include "quant/memory_estimate.h"
 #include "quant/output_folder.h"
 #include "quant/packed_writer.h"
-#include "quant/gguf_model_writer.h"
-#include "io/ggml_pack.h"
-#include "io/gguf.h"
-#include "quant/work_dir.h"
 #include "quant/pipeline.h"
 #include "quant/sensitivity.h"
+#include "quant/work_dir.h"
 #include "runtime/model_files.h"
 #include "text/calibration.h"
 
