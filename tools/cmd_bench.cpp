@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "eval/speed.h"
+#include "model/packed_ops.h"
 
 namespace gptqt::cli {
 
@@ -25,6 +27,10 @@ void run_bench(const BenchArgs& a) {
   apply_threads(a.threads);
   const int threads = omp_get_max_threads();
   nlohmann::json rows = nlohmann::json::array();
+  // Speed figures mean something only with their host and the paths that made them.
+  const char* gemm = batch_gemm() == BatchGemm::int8 ? "int8 GEMM" : "dequantize + sgemm";
+  fmt::print(stderr, "host: {}; SIMD path {} (best on this CPU: {}); batches over 16 tokens: {}\n", cpu_model_name(),
+             isa_name(active_isa()), isa_name(best_isa()), gemm);
   for (const std::string& path : a.models) {
     Model m = load_model(path, {a.kernel, a.head});
     for (int d : a.depths)
@@ -47,7 +53,8 @@ void run_bench(const BenchArgs& a) {
                         {"depth", r.depth},
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
-                        {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps}});
+                        {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
+                        {"isa", isa_name(active_isa())}, {"batch_gemm", gemm}, {"cpu", cpu_model_name()}});
       else
         fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} |\n", path,
                    size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.kernel, a.head, threads,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 namespace gptqt {
 
@@ -70,6 +71,17 @@ const char* isa_name(Isa isa) {
     case Isa::avx2: return "avx2";
     default: return "scalar";
   }
+}
+
+std::string cpu_model_name() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos && colon + 2 <= line.size()) return line.substr(colon + 2);
+    }
+  return "unknown";
 }
 
 }  // namespace gptqt

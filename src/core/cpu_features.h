@@ -12,5 +12,8 @@ Isa best_isa();    // the best the CPU supports (AVX2 needs FMA and F16C too)
 Isa active_isa();  // best_isa(), lowered by GPTQT_ISA or set_active_isa
 void set_active_isa(Isa isa);  // clamps to best_isa()
 const char* isa_name(Isa isa);
+// The processor's name as /proc/cpuinfo gives it ("unknown" where it cannot be read),
+// for the speed figures' host line.
+std::string cpu_model_name();
 
 }  // namespace gptqt

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli_util.h"
+#include "core/cpu_features.h"
 
 using namespace gptqt::test;
 
@@ -65,6 +66,10 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   }
   EXPECT_EQ(tests, (std::vector<std::string>{"pp8", "tg4", "pp8 @ d16", "tg4 @ d16"}));
   EXPECT_EQ(rows[3]["depth"], 16);
+  // The host and the paths that made the figures, in every row and on stderr.
+  EXPECT_EQ(rows[0]["isa"], gptqt::isa_name(gptqt::active_isa()));
+  EXPECT_EQ(rows[0]["batch_gemm"], "dequantize + sgemm");
+  EXPECT_NE(r.err.find("host: " + gptqt::cpu_model_name() + "; SIMD path "), std::string::npos) << r.err;
   expect_one_line_error(run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 1000 -r 1"), "depth past the context");
 }
 
