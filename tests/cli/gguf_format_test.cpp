@@ -35,8 +35,11 @@ TEST(Cli, FormatWritesAGgufOfTheBlockTypeAndCopiesTheRest) {
     const int64_t ftype = std::string(type) == "Q4_0" ? 2 : std::string(type) == "Q5_1" ? 9 : 7;
     EXPECT_EQ(g.get_int("general.file_type"), ftype);
     EXPECT_NE(g.get_string("gptqt.quantization").find(std::string("format=") + type), std::string::npos);
-    for (const auto& [key, v] : src.metadata())
-      if (key != "general.file_type") EXPECT_TRUE(g.has(key)) << key;
+    for (const auto& [key, v] : src.metadata()) {
+      if (key != "general.file_type") {
+        EXPECT_TRUE(g.has(key)) << key;
+      }
+    }
     ASSERT_EQ(g.tensors().size(), src.tensors().size());
     int linear = 0;
     for (size_t i = 0; i < g.tensors().size(); ++i) {
