@@ -147,7 +147,7 @@ void run_quantize(QuantizeArgs a) {
   const ModelConfig config = load_model_config(a.model);
   if (!a.m.format.empty())  // llama.cpp's blocks are 32 weights of a row
     for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (r == int(LinearRole::gate) && !config.gated()) continue;
+      if (!has_linear(config, LinearRole(r))) continue;
       const LinearShape s = linear_shape(config, LinearRole(r));
       GPTQT_CHECK(s.cols % kGgmlLegacyBlock == 0, "--format {}: the {} layers have rows of {} weights, not a "
                   "multiple of the blocks' 32", a.m.format, linear_role_name(LinearRole(r)), s.cols);

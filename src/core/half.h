@@ -71,4 +71,7 @@ inline uint16_t f32_to_f16(float f) {
   return uint16_t(sign | h);
 }
 
+// The nearest fp16 value, as a float (what storing in fp16 keeps).
+inline float round_to_f16(float f) { return f16_to_f32(f32_to_f16(f)); }
+
 }  // namespace gptqt

@@ -22,6 +22,14 @@ std::string block_name(const std::string& tmpl, int block) {
   return s;
 }
 
+std::string weight_base(const std::string& weight_name) {
+  const std::string suffix = ".weight";
+  GPTQT_CHECK(weight_name.size() > suffix.size() &&
+                  weight_name.compare(weight_name.size() - suffix.size(), suffix.size(), suffix) == 0,
+              "internal: tensor name {} does not end in .weight", weight_name);
+  return weight_name.substr(0, weight_name.size() - suffix.size());
+}
+
 const Architecture& architecture(Family f) {
   static const Architecture llama{
       Family::llama,

@@ -29,6 +29,8 @@ struct TensorNames {
 
 // A per-block name template with "{}" replaced by the block index.
 std::string block_name(const std::string& tmpl, int block);
+// A weight's name without its ".weight" (the prefix of its bias and of a packed layer's tensors).
+std::string weight_base(const std::string& weight_name);
 
 struct Architecture {
   Family family;

@@ -22,13 +22,7 @@ namespace gptqt {
 
 namespace {
 
-std::string bias_name(const std::string& weight_name) {
-  const std::string suffix = ".weight";
-  GPTQT_CHECK(weight_name.size() > suffix.size() &&
-                  weight_name.compare(weight_name.size() - suffix.size(), suffix.size(), suffix) == 0,
-              "internal: tensor name {} does not end in .weight", weight_name);
-  return weight_name.substr(0, weight_name.size() - suffix.size()) + ".bias";
-}
+std::string bias_name(const std::string& weight_name) { return weight_base(weight_name) + ".bias"; }
 
 class Reader {
  public:
@@ -95,9 +89,7 @@ class Reader {
   }
 
   // A packed layer's tensors are named after the weight's name without ".weight".
-  static std::string packed_base(const std::string& name) {
-    return name.substr(0, name.size() - std::string(".weight").size());
-  }
+  static std::string packed_base(const std::string& name) { return weight_base(name); }
   bool has_packed(const std::string& name) const { return packed_ && has_packed_linear(*packed_, packed_base(name)); }
 
   Norm norm(const std::string& name, int n, bool bias) const {
@@ -176,7 +168,7 @@ BlockWeights read_block(const Reader& rd, const TensorSource& src, const TensorN
   for (int r = 0; r < kNumLinearRoles; ++r) {
     // Absent in this family (the packed names list every role: no gate where the MLP is not gated),
     // or split from a fused tensor.
-    if (nm.lin[r].empty() || (r == int(LinearRole::gate) && !c.gated()) || b.lin[r].op) continue;
+    if (nm.lin[r].empty() || !has_linear(c, LinearRole(r)) || b.lin[r].op) continue;
     const bool bias = c.bias || (c.qkv_bias && r <= int(LinearRole::v));
     const LinearShape shape = linear_shape(c, LinearRole(r));
     b.lin[r] = rd.linear(block_name(nm.lin[r], i), shape.rows, shape.cols, bias);
@@ -184,7 +176,7 @@ BlockWeights read_block(const Reader& rd, const TensorSource& src, const TensorN
   if (!rd.linear_weights()) return b;  // norms and biases were all that was wanted
   // Only a role whose fused tensor is missing can be empty here (rd.linear names the others).
   for (int r = 0; r < kNumLinearRoles; ++r)
-    GPTQT_CHECK(b.lin[r].op || (r == int(LinearRole::gate) && !c.gated()), "{}: missing tensor {} (block {}'s {})",
+    GPTQT_CHECK(b.lin[r].op || !has_linear(c, LinearRole(r)), "{}: missing tensor {} (block {}'s {})",
                 src.describe(), r <= int(LinearRole::v) ? qkv : gate_up, i, linear_role_name(LinearRole(r)));
   return b;
 }

@@ -22,6 +22,8 @@ LinearRole linear_role_from_name(const std::string& name) {
   fail("no linear layer is called '{}'", name);
 }
 
+bool has_linear(const ModelConfig& c, LinearRole r) { return r != LinearRole::gate || c.gated(); }
+
 LinearShape linear_shape(const ModelConfig& c, LinearRole r) {
   switch (r) {
     case LinearRole::q: return {c.q_dim(), c.hidden};
@@ -239,7 +241,7 @@ int64_t Model::n_params() const {
   auto lin = [](const Linear& l) { return l.op ? int64_t(l.op->rows()) * l.op->cols() + int64_t(l.bias.size()) : 0; };
   int64_t n = int64_t(cfg.vocab) * cfg.embed_dim + int64_t(w.pos_embd.size()) + lin(w.project_in) + lin(w.project_out);
   for (int r = 0; r < kNumLinearRoles; ++r) {
-    if (r == int(LinearRole::gate) && !cfg.gated()) continue;
+    if (!has_linear(cfg, LinearRole(r))) continue;
     const LinearShape s = linear_shape(cfg, LinearRole(r));
     const bool bias = cfg.bias || (cfg.qkv_bias && r <= int(LinearRole::v));
     n += cfg.n_layers * (int64_t(s.rows) * s.cols + (bias ? s.rows : 0));

@@ -27,6 +27,8 @@ struct LinearShape {
   int rows, cols;
 };
 LinearShape linear_shape(const ModelConfig& c, LinearRole r);
+// Whether blocks of this config have the role's layer (gate: gated activations only).
+bool has_linear(const ModelConfig& c, LinearRole r);
 
 struct BlockWeights {
   Norm attn_norm, ffn_norm;      // before attention / MLP (after them when post_ln)

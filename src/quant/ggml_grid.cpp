@@ -15,7 +15,6 @@ namespace gptqt::quant {
 
 namespace {
 
-float to_f16(float x) { return f16_to_f32(f32_to_f16(x)); }
 constexpr float kSmallestF16 = 5.9604645e-8f;  // 2^-24: a scale for a group of zeros
 
 // The linear grid (s, z) of a _0 type with fp16 scale d (see the header).
@@ -54,7 +53,7 @@ LinearParams fit_zero_point(GgmlType t, const float* w, int n, const float* imp,
   for (int i = 0; i < n; ++i)
     if (std::abs(w[i]) > amax) amax = std::abs(w[i]), max = w[i];
   // llama-quantize's choice: the extreme weight on the grid's longer side (−2^(k−1)·d), or amax/127.
-  LinearParams best = zero_point_grid(t, to_f16(q8 ? amax / 127 : max / float(-half)));
+  LinearParams best = zero_point_grid(t, round_to_f16(q8 ? amax / 127 : max / float(-half)));
   if (!search || amax == 0) return best;
   double best_err = weighted_error(w, imp, n, best, maxq);
   // Candidate codes from slightly different inverse scales, then the weighted least-squares
@@ -69,7 +68,7 @@ LinearParams fit_zero_point(GgmlType t, const float* w, int n, const float* imp,
       sum_xl += wt * w[i] * l, sum_ll += wt * double(l) * l;
     }
     if (sum_ll <= 0) continue;
-    const LinearParams p = zero_point_grid(t, to_f16(float(sum_xl / sum_ll)));
+    const LinearParams p = zero_point_grid(t, round_to_f16(float(sum_xl / sum_ll)));
     const double e = weighted_error(w, imp, n, p, maxq);
     if (e < best_err) best_err = e, best = p;
   }
@@ -80,7 +79,7 @@ std::pair<float, float> fit_with_min(GgmlType t, const float* w, int n, const fl
   const int maxq = (1 << ggml_legacy_bits(t)) - 1;
   const auto [mn_it, mx_it] = std::minmax_element(w, w + n);
   const float mn = *mn_it, mx = *mx_it;
-  std::pair<float, float> best{to_f16((mx - mn) / float(maxq)), to_f16(mn)};  // llama-quantize's choice
+  std::pair<float, float> best{round_to_f16((mx - mn) / float(maxq)), round_to_f16(mn)};  // llama-quantize's choice
   if (!search || mx == mn) return best;
   double best_err = affine_error(w, imp, n, best.first, best.second, maxq);
   std::vector<int> codes(static_cast<size_t>(n));
@@ -97,8 +96,8 @@ std::pair<float, float> fit_with_min(GgmlType t, const float* w, int n, const fl
       }
       const double det = s_cc * s_1 - s_c * s_c;
       if (!(det > 1e-12 * s_cc * s_1)) continue;
-      const float d = to_f16(float((s_wc * s_1 - s_c * s_w) / det));
-      const float m = to_f16(float((s_cc * s_w - s_c * s_wc) / det));
+      const float d = round_to_f16(float((s_wc * s_1 - s_c * s_w) / det));
+      const float m = round_to_f16(float((s_cc * s_w - s_c * s_wc) / det));
       if (!(d > 0)) continue;
       const double e = affine_error(w, imp, n, d, m, maxq);
       if (e < best_err) best_err = e, best = {d, m};
@@ -156,7 +155,7 @@ GgmlBlock ggml_block_of(const QuantizedLinear& q, GgmlType type, int row, int gr
       GPTQT_CHECK(q.alpha[(size_t(group) * bits + j) * q.rows + row] == std::ldexp(b.d, j - 1),
                   "row {} group {}: the levels are not evenly spaced, so not {}'s", row, group, name);
     const float m = float(double(q.offset[gr]) - double(b.d) * ((1 << bits) - 1) / 2);
-    b.m = to_f16(m);
+    b.m = round_to_f16(m);
     GPTQT_CHECK(std::abs(m - b.m) <= 1e-3f * std::abs(b.d) + 1e-6f * std::abs(m),
                 "row {} group {}: the minimum {} is not an fp16 value, so not {}'s", row, group, m, name);
     for (int i = 0; i < kGgmlLegacyBlock; ++i) b.q[i] = codes[i];
@@ -175,7 +174,7 @@ GgmlBlock ggml_block_of(const QuantizedLinear& q, GgmlType type, int row, int gr
       b.d = flipped ? -s : s;
       for (int i = 0; i < kGgmlLegacyBlock; ++i) b.q[i] = flipped ? 2 * half - 1 - codes[i] : codes[i];
     }
-    GPTQT_CHECK(to_f16(b.d) == b.d, "row {} group {}: scale {} is not an fp16 value, so not {}'s", row, group, b.d,
+    GPTQT_CHECK(round_to_f16(b.d) == b.d, "row {} group {}: scale {} is not an fp16 value, so not {}'s", row, group, b.d,
                 name);
   }
   return b;

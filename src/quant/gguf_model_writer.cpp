@@ -47,7 +47,7 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
   std::map<std::string, std::pair<int, int>> linear;  // GGUF name -> (block, role)
   for (int b = 0; b < c.n_layers; ++b)
     for (int r = 0; r < kNumLinearRoles; ++r)
-      if (r != int(LinearRole::gate) || c.gated()) linear[block_name(nm.lin[r], b)] = {b, r};
+      if (has_linear(c, LinearRole(r))) linear[block_name(nm.lin[r], b)] = {b, r};
 
   GgufMetadata kv;
   bool has_file_type = false;
@@ -63,7 +63,6 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
 
   const GgmlTypeTraits& traits = *ggml_type_traits(uint32_t(type));
   std::vector<GgufTensorOut> tensors;
-  std::vector<const GgufTensorInfo*> infos;
   size_t n_linear = 0;
   for (const GgufTensorInfo& t : src.tensors()) {
     GgufTensorOut o{t.name, t.type, t.ne, t.nbytes};
@@ -75,7 +74,6 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
       ++n_linear;
     }
     tensors.push_back(o);
-    infos.push_back(&t);
   }
   GPTQT_CHECK(n_linear == linear.size(), "{}: {} of the model's {} linear layers found under their GGUF names",
               source, n_linear, linear.size());
@@ -94,7 +92,7 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
   };
   double qbits = 0, qweights = 0;
   write_gguf(out, kv, tensors, [&](size_t i, AtomicFile& f) {
-    const GgufTensorInfo& t = *infos[i];
+    const GgufTensorInfo& t = src.tensors()[i];  // the output keeps the source's order
     const auto it = linear.find(t.name);
     if (it == linear.end()) {
       f.write(src.tensor_data(t), t.nbytes);

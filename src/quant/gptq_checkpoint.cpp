@@ -36,8 +36,6 @@ std::vector<uint32_t> pack_bit_stream(const uint32_t* values, size_t n, int bits
 
 namespace {
 
-std::string strip_weight(const std::string& name) { return name.substr(0, name.size() - 7); }
-
 // One layer's GPTQ tensors under `base` (the source's name without ".weight").
 // Returns whether its columns were permuted (act-order).
 bool write_layer(SafetensorsWriter& w, const std::string& base, const PackedLinear& p, bool v1) {
@@ -119,7 +117,7 @@ void export_gptq_checkpoint(const GptqExportOptions& o) {
   // A dense tensor (and its bias) in fp16 under the source's name; norms without the
   // offset the loader added (Gemma stores w of 1 + w).
   auto dense = [&](const std::string& from, const std::string& to, float minus) {
-    for (const auto& [a, b] : {std::pair{from, to}, std::pair{strip_weight(from) + ".bias", strip_weight(to) + ".bias"}}) {
+    for (const auto& [a, b] : {std::pair{from, to}, std::pair{weight_base(from) + ".bias", weight_base(to) + ".bias"}}) {
       if (!f.has(a)) continue;
       TensorF32 t = f.load(a);
       if (minus != 0 && a == from)
@@ -143,8 +141,8 @@ void export_gptq_checkpoint(const GptqExportOptions& o) {
                                  {pk.post_attn_norm, hf.post_attn_norm}, {pk.post_ffn_norm, hf.post_ffn_norm}})
       if (!pn.empty() && !hn.empty() && f.has(block_name(pn, b))) dense(block_name(pn, b), block_name(hn, b), off);
     for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (r == int(LinearRole::gate) && !c.gated()) continue;
-      const std::string pbase = strip_weight(block_name(pk.lin[r], b)), hbase = strip_weight(block_name(hf.lin[r], b));
+      if (!has_linear(c, LinearRole(r))) continue;
+      const std::string pbase = weight_base(block_name(pk.lin[r], b)), hbase = weight_base(block_name(hf.lin[r], b));
       GPTQT_CHECK(has_packed_linear(f, pbase), "{}: {} is not quantized", o.packed, pbase);
       const PackedLinear p = read_packed_linear(f, pbase);
       GPTQT_CHECK(bits == 0 || (p.bits == bits && p.group_size == group_size), "{}: {} has {} bits in groups of {}, "

@@ -20,7 +20,7 @@ namespace {
 // feedback used the fp32 levels; they differ by < 2^-11 relative.)
 void round_to_fp16(QuantizedLinear& q) {
   for (auto* v : {&q.alpha, &q.offset, &q.scale, &q.zero})
-    for (float& x : *v) x = f16_to_f32(f32_to_f16(x));
+    for (float& x : *v) x = round_to_f16(x);
 }
 
 // One layer by the method: GPTQ against its Hessian with the solver, else RTN.

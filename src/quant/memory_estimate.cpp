@@ -41,7 +41,7 @@ MemoryEstimate estimate_quantize_memory(const ModelConfig& c, const PipelineOpti
   if (c.embed_dim != c.hidden) small += 2.0 * c.embed_dim * c.hidden;
   double block = 0, largest = 0;
   for (int r = 0; r < kNumLinearRoles; ++r) {
-    if (r == int(LinearRole::gate) && !c.gated()) continue;
+    if (!has_linear(c, LinearRole(r))) continue;
     const LinearShape s = linear_shape(c, LinearRole(r));
     block += double(s.rows) * s.cols;
     largest = std::max(largest, double(s.rows) * s.cols);

@@ -26,18 +26,16 @@ using nlohmann::json;
 
 namespace {
 
-std::string strip_weight(const std::string& name) { return name.substr(0, name.size() - 7); }
-
 void add_norm(SafetensorsWriter& w, const std::string& name, const Norm& n) {
   w.add_f32(name, {int64_t(n.weight.size())}, n.weight.data());
-  if (!n.bias.empty()) w.add_f32(strip_weight(name) + ".bias", {int64_t(n.bias.size())}, n.bias.data());
+  if (!n.bias.empty()) w.add_f32(weight_base(name) + ".bias", {int64_t(n.bias.size())}, n.bias.data());
 }
 
 void add_dense(SafetensorsWriter& w, const std::string& name, const Linear& l) {
   const DenseLinear* d = l.dense();
   GPTQT_CHECK(d, "{}: expected an unquantized layer", name);
   w.add_f32(name, {d->rows(), d->cols()}, d->weights().data());
-  if (!l.bias.empty()) w.add_f32(strip_weight(name) + ".bias", {int64_t(l.bias.size())}, l.bias.data());
+  if (!l.bias.empty()) w.add_f32(weight_base(name) + ".bias", {int64_t(l.bias.size())}, l.bias.data());
 }
 
 // The source's tokenizer, so the packed folder is self-contained.
@@ -106,7 +104,7 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
   double head_bpw = 0;
   if (result.head) {  // quantized (tied or not); a tied model still stores tok_embd for the embeddings
     const PackedLinear p = to_packed(*result.head);
-    write_packed_linear(w, strip_weight(nm.head), p, /*fp16=*/true);
+    write_packed_linear(w, weight_base(nm.head), p, /*fp16=*/true);
     head_bpw = p.bits_per_weight() + (model.rotations.head ? 64.0 / (double(p.rows) * p.cols) : 0.0);
   } else if (!c.tied_head) {
     if (model.w.head.op)
@@ -139,8 +137,8 @@ double write_packed_model(const Model& model, const PipelineResult& result, cons
     if (size_t(b) < model.rotations.blocks.size())  // each rotation's 64-bit seed
       for (const auto& r : model.rotations.blocks[size_t(b)].in) qbits += r ? 64 : 0;
     for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (r == int(LinearRole::gate) && !c.gated()) continue;
-      const std::string name = block_name(nm.lin[r], b), base = strip_weight(name);
+      if (!has_linear(c, LinearRole(r))) continue;
+      const std::string name = block_name(nm.lin[r], b), base = weight_base(name);
       const auto& q = qb.lin[r];
       GPTQT_CHECK(q.has_value(), "block {} {}: no quantized weights to write", b, linear_role_name(LinearRole(r)));
       PackedLinear p = to_packed(*q);
