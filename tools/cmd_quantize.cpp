@@ -88,8 +88,8 @@ void apply_bpw_defaults(QuantizeArgs& a, const CLI::App& cmd) {
 void apply_format(QuantizeArgs& a, const CLI::App& cmd) {
   if (a.m.format.empty()) return;
   const GgmlType t = quant::format_type(a.m);
-  if (!cmd.count("--bits")) a.m.bits = ggml_legacy_bits(t);
-  if (!cmd.count("--group-size")) a.m.group_size = kGgmlLegacyBlock;
+  if (!cmd.count("--bits")) a.m.bits = ggml_format_bits(t);
+  if (!cmd.count("--group-size")) a.m.group_size = ggml_format_group(t);
   if (a.m.act_order && !cmd.count("--static-groups")) a.m.static_groups = true;
   // The weighted scale search: GPTQ onto Q4_0 lost 16.7% over FP with it and 28.2% without
   // (SmolLM2, docs/results.md §8); --no-mse gives llama-quantize's own formula.
@@ -145,13 +145,10 @@ void run_quantize(QuantizeArgs a) {
   info.true_sequential = a.true_sequential;
   // The blocks are streamed: one is in memory at a time.
   const ModelConfig config = load_model_config(a.model);
-  if (!a.m.format.empty())  // llama.cpp's blocks are 32 weights of a row
-    for (int r = 0; r < kNumLinearRoles; ++r) {
-      if (!has_linear(config, LinearRole(r))) continue;
-      const LinearShape s = linear_shape(config, LinearRole(r));
-      GPTQT_CHECK(s.cols % kGgmlLegacyBlock == 0, "--format {}: the {} layers have rows of {} weights, not a "
-                  "multiple of the blocks' 32", a.m.format, linear_role_name(LinearRole(r)), s.cols);
-    }
+  for (int r = 0; r < kNumLinearRoles; ++r)  // --format's blocks must divide every layer's rows (or fall back)
+    if (has_linear(config, LinearRole(r)))
+      quant::method_for_layer(a.m, linear_shape(config, LinearRole(r)).cols,
+                              fmt::format("the {} layers", linear_role_name(LinearRole(r))));
   const int seqlen = solver ? (a.seqlen > 0 ? a.seqlen : std::min(2048, config.max_ctx)) : 0;
   // Each rank keeps its share of the calibration; the ranks on this machine share its memory.
   const int windows_here = solver ? (a.nsamples + cl.size() - 1) / cl.size() : 0;
@@ -263,7 +260,7 @@ void run_quantize(QuantizeArgs a) {
   const quant::WorkDir work(opt.work_dir, opt.fingerprint);  // the finished blocks
   const double bpw = a.m.format.empty()
                          ? quant::write_packed_model(model, r, a.m, info, a.out, &work)
-                         : quant::write_gguf_model(model, r, a.m, quant::format_type(a.m), a.model, a.out, &work);
+                         : quant::write_gguf_model(model, r, a.m, a.model, a.out, &work);
   if (!a.keep_work) std::filesystem::remove_all(opt.work_dir);
   fmt::print(stderr,
              "wrote {} ({:.3f} bits per quantized weight; {} blocks resumed)\n"
@@ -321,9 +318,15 @@ void register_quantize(CLI::App& app) {
                 "search the linear grid's range by MSE; with --format (where it is the default) each block's scale "
                 "by the error weighted by the Hessian's diagonal, as llama.cpp's importance matrix does");
   cmd->add_option("--format", a->m.format,
-                  "quantize onto llama.cpp's block type Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0 (with --method gptq or rtn) "
-                  "and write a GGUF file llama.cpp runs: the source GGUF's metadata, tokenizer and other tensors")
-      ->check(CLI::IsMember({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"}));
+                  "quantize onto llama.cpp's block type Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or the k-quant Q2_K, Q3_K, Q4_K, "
+                  "Q5_K, Q6_K (with --method gptq or rtn) and write a GGUF file llama.cpp runs: the source GGUF's "
+                  "metadata, tokenizer and other tensors")
+      ->check(CLI::IsMember({"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"}));
+  cmd->add_option("--fallback", a->m.format_fallback,
+                  "with a k-quant --format: the type of layers whose rows are not whole 256-weight super-blocks, "
+                  "auto for llama-quantize's choice (Q2_K, Q3_K: Q4_0; Q4_K: Q5_0; Q5_K: Q5_1; Q6_K: Q8_0); "
+                  "without it such a layer is refused")
+      ->check(CLI::IsMember({"auto", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0"}));
   cmd->add_option("--inter-bits", a->m.inter_bits, "GPTQT: bits of the intermediate linear grid (0 = max(4, bits + 1))")
       ->capture_default_str();
   cmd->add_option("--re-explore", a->re_explore, "GPTQT: re-explore the range factor (on|off)")

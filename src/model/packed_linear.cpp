@@ -21,11 +21,12 @@ int PackedLinear::n_groups() const { return groups_of(cols, group_size); }
 
 void PackedLinear::check(const std::string& what) const {
   // The bounds of any layer a model config may declare (model/config.cpp): keeps
-  // every size below far from overflow. Up to 8 bits: a work folder also keeps the
-  // 5- and 8-bit layers of quantize --format; the kernels take 1 to 4 (make_packed_op).
+  // every size below far from overflow. Up to 8 bits and groups of 16: a work folder
+  // also keeps the layers of quantize --format (5 to 8 bits, k-quant sub-blocks of 16);
+  // the kernels take 1 to 4 bits (make_packed_op) in groups of 32 (QuantShape::check).
   GPTQT_CHECK(rows > 0 && cols > 0 && rows <= (1 << 22) && cols <= (1 << 18) && bits >= 1 && bits <= 8,
               "{}: bad packed shape {}x{} at {} bits", what, rows, cols, bits);
-  GPTQT_CHECK(group_size == -1 || group_size == cols || (group_size > 0 && group_size % 32 == 0),
+  GPTQT_CHECK(group_size == -1 || group_size == cols || (group_size > 0 && group_size % 16 == 0),
               "{}: bad group size {}", what, group_size);
   const size_t words = size_t(cols + 31) / 32, g = size_t(n_groups());
   GPTQT_CHECK(planes.size() == size_t(bits) * rows * words, "{}: {} plane words, the shape needs {}", what,

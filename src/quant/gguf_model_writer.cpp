@@ -11,6 +11,7 @@
 #include "io/gguf_writer.h"
 #include "model/architecture.h"
 #include "quant/ggml_grid.h"
+#include "quant/kquant_grid.h"
 #include "quant/work_dir.h"
 
 namespace gptqt::quant {
@@ -25,6 +26,11 @@ int64_t file_type_of(GgmlType type) {
     case GgmlType::Q8_0: return 7;
     case GgmlType::Q5_0: return 8;
     case GgmlType::Q5_1: return 9;
+    case GgmlType::Q2_K: return 10;
+    case GgmlType::Q3_K: return 11;  // the _S mixes, which are the pure type with small exceptions
+    case GgmlType::Q4_K: return 14;
+    case GgmlType::Q5_K: return 16;
+    case GgmlType::Q6_K: return 18;
     default: fail("no llama.cpp file type for {}", ggml_type_name(uint32_t(type)));
   }
 }
@@ -35,7 +41,8 @@ GgufValue str(std::string s) { return {std::move(s), 8}; }
 }  // namespace
 
 double write_gguf_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
-                        GgmlType type, const std::string& source, const std::string& out, const WorkDir* work) {
+                        const std::string& source, const std::string& out, const WorkDir* work) {
+  const GgmlType type = format_type(method);
   const GgufFile src(source);  // Error when the source is not a GGUF file
   const ModelConfig& c = model.cfg;
   const TensorNames& nm = architecture(c.family).gguf;
@@ -44,10 +51,18 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
     for (const std::string& fused : {nm.fused_qkv, nm.fused_gate_up})
       GPTQT_CHECK(fused.empty() || !src.find_tensor(block_name(fused, b)),
                   "{}: fused projections ({}) are not written back to GGUF yet", source, block_name(fused, b));
-  std::map<std::string, std::pair<int, int>> linear;  // GGUF name -> (block, role)
+  struct LinearTensor {
+    int block, role;
+    GgmlType type;  // the format's, or its fallback's
+  };
+  std::map<std::string, LinearTensor> linear;  // by GGUF name
   for (int b = 0; b < c.n_layers; ++b)
     for (int r = 0; r < kNumLinearRoles; ++r)
-      if (has_linear(c, LinearRole(r))) linear[block_name(nm.lin[r], b)] = {b, r};
+      if (has_linear(c, LinearRole(r))) {
+        const std::string name = block_name(nm.lin[r], b);
+        const MethodOptions m = method_for_layer(method, linear_shape(c, LinearRole(r)).cols, name);
+        linear[name] = {b, r, format_type(m)};
+      }
 
   GgufMetadata kv;
   bool has_file_type = false;
@@ -61,16 +76,16 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
   if (!has_file_type) kv.emplace_back("general.file_type", u32(file_type_of(type)));
   kv.emplace_back("gptqt.quantization", str(describe(method)));
 
-  const GgmlTypeTraits& traits = *ggml_type_traits(uint32_t(type));
   std::vector<GgufTensorOut> tensors;
   size_t n_linear = 0;
   for (const GgufTensorInfo& t : src.tensors()) {
     GgufTensorOut o{t.name, t.type, t.ne, t.nbytes};
-    if (linear.count(t.name)) {
-      GPTQT_CHECK(t.ne.size() == 2 && t.ne[0] % kGgmlLegacyBlock == 0, "{}: {} has rows of {} weights, not a "
-                  "multiple of {}'s blocks of 32", source, t.name, t.ne[0], traits.name);
-      o.type = uint32_t(type);
-      o.nbytes = uint64_t(t.ne[0] / kGgmlLegacyBlock) * traits.block_bytes * uint64_t(t.ne[1]);
+    if (const auto it = linear.find(t.name); it != linear.end()) {
+      const GgmlTypeTraits& traits = *ggml_type_traits(uint32_t(it->second.type));
+      GPTQT_CHECK(t.ne.size() == 2 && t.ne[0] % traits.block_size == 0, "{}: {} has rows of {} weights, not a "
+                  "multiple of {}'s blocks of {}", source, t.name, t.ne[0], traits.name, traits.block_size);
+      o.type = uint32_t(it->second.type);
+      o.nbytes = uint64_t(t.ne[0] / traits.block_size) * traits.block_bytes * uint64_t(t.ne[1]);
       ++n_linear;
     }
     tensors.push_back(o);
@@ -98,14 +113,23 @@ double write_gguf_model(const Model& model, const PipelineResult& result, const 
       f.write(src.tensor_data(t), t.nbytes);
       return;
     }
-    const QuantizedLinear& q = layer(it->second.first, it->second.second);
+    const auto [block, role, tt] = it->second;
+    const QuantizedLinear& q = layer(block, role);
     GPTQT_CHECK(q.rows == t.ne[1] && q.cols == t.ne[0], "{}: the quantized layer is {}x{}, the tensor {}x{}", t.name,
                 q.rows, q.cols, t.ne[1], t.ne[0]);
-    std::vector<uint8_t> row(size_t(q.n_groups()) * traits.block_bytes);
+    const GgmlTypeTraits& traits = *ggml_type_traits(uint32_t(tt));
+    const int n_blocks = q.cols / traits.block_size;
+    std::vector<uint8_t> row(size_t(n_blocks) * traits.block_bytes);
     for (int r = 0; r < q.rows; ++r) {
-      for (int g = 0; g < q.n_groups(); ++g) {
-        const GgmlBlock b = ggml_block_of(q, type, r, g);
-        pack_ggml_block(type, b.d, b.m, b.q, row.data() + size_t(g) * traits.block_bytes);
+      for (int g = 0; g < n_blocks; ++g) {
+        uint8_t* out = row.data() + size_t(g) * traits.block_bytes;
+        if (is_ggml_kquant_type(tt)) {
+          const KQuantBlock b = kquant_block_of(q, tt, r, g);
+          pack_kquant_block(tt, b.d, b.dmin, b.sc, b.m, b.q, out);
+        } else {
+          const GgmlBlock b = ggml_block_of(q, tt, r, g);
+          pack_ggml_block(tt, b.d, b.m, b.q, out);
+        }
       }
       f.write(row.data(), row.size());
     }

@@ -1,7 +1,7 @@
-// Writes a model quantized onto one of llama.cpp's legacy block types
-// (gptqt quantize --format) as a GGUF file llama.cpp loads: the source GGUF's
-// metadata (tokenizer included) and tensors in their order, with every quantized
-// linear layer's data replaced by blocks of the format's type; the other tensors
+// Writes a model quantized onto llama.cpp's block types (gptqt quantize --format) as
+// a GGUF file llama.cpp loads: the source GGUF's metadata (tokenizer included) and
+// tensors in their order, with every quantized linear layer's data replaced by blocks
+// of the format's type (or its fallback's, method_for_layer); the other tensors
 // (embeddings, norms, an untied head) are copied byte for byte.
 #pragma once
 #include <string>
@@ -19,7 +19,7 @@ class WorkDir;
 // the file at `out` appears whole or not at all. Returns the bits per weight of
 // the quantized layers as stored.
 double write_gguf_model(const Model& model, const PipelineResult& result, const MethodOptions& method,
-                        GgmlType type, const std::string& source, const std::string& out,
+                        const std::string& source, const std::string& out,
                         const WorkDir* work = nullptr);
 
 }  // namespace gptqt::quant

@@ -139,6 +139,8 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
   q = make_quantized_linear(rows, cols, fitter.bits(), o.group_size);
   const GroupLayout layout = q.layout();
   std::vector<float> importance = f.hdiag;
+  // Wᵀ as a view, taken where used: act-order swaps wt's storage.
+  auto all_columns = [&] { return MatrixView{wt.data(), rows, cols, 1, rows}; };
 
   // Static groups: every grid fitted up front on the original W, groups in original order.
   std::vector<GroupGrid> static_grids;
@@ -146,7 +148,7 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
     static_grids.resize(layout.count());
     for (int g = 0; g < layout.count(); ++g) {
       const int b = layout.begin(g);
-      fitter.fit(MatrixView{&wt[b * R], rows, layout.end(g) - b, 1, rows}, &importance[b], static_grids[g]);
+      fitter.fit_group(all_columns(), b, layout.end(g), importance.data(), static_grids[g]);
       static_grids[g].store(q, g);
     }
   }
@@ -191,7 +193,7 @@ GptqResult quantize_with(const float* w, int rows, const GptqFactor& f, const Gr
         current = &static_grids[perm[i] / layout.size()];
       } else if (layout.starts_group(i)) {
         const int g = i / layout.size();
-        fitter.fit(MatrixView{col, rows, layout.end(g) - i, 1, rows}, &importance[i], grid);
+        fitter.fit_group(all_columns(), i, layout.end(g), importance.data(), grid);
         grid.store(q, g);
       }
       current->quantize(col, &codes_t[perm[i] * R], values.data());

@@ -111,4 +111,13 @@ void GridFitter::fit(const MatrixView& w, const float* importance, GroupGrid& gr
   }
 }
 
+void GridFitter::fit_group(const MatrixView& w, int begin, int end, const float* importance, GroupGrid& grid) const {
+  const int sb = super_block();
+  if (sb > 0 && begin % sb == 0) {
+    const int sb_end = std::min(begin + sb, w.cols);
+    start_super_block(w.columns(begin, sb_end), importance ? importance + begin : nullptr);
+  }
+  fit(w.columns(begin, end), importance ? importance + begin : nullptr, grid);
+}
+
 }  // namespace gptqt::quant

@@ -18,6 +18,9 @@ struct MatrixView {
   int rows = 0, cols = 0;
   std::ptrdiff_t row_stride = 0, col_stride = 1;
   float operator()(int r, int c) const { return data[r * row_stride + c * col_stride]; }
+  MatrixView columns(int begin, int end) const {
+    return {data + begin * col_stride, rows, end - begin, row_stride, col_stride};
+  }
 };
 
 // How a weight is mapped to a level.
@@ -75,8 +78,18 @@ class GridFitter {
   // Fits one grid per row of w (the group's current weights, rows × n). importance[c] weighs
   // column c (the solver passes H_cc) or is null for plain squared error. Rows in parallel.
   void fit(const MatrixView& w, const float* importance, GroupGrid& grid) const;
+  // Fits the group of columns [begin, end) of w (all of a layer's columns, importance indexed
+  // alike); where the group starts a super-block, first fixes the super-block's scales.
+  // Groups must come in column order: the solver and RTN take them so.
+  void fit_group(const MatrixView& w, int begin, int end, const float* importance, GroupGrid& grid) const;
+
+  // llama.cpp's k-quants: groups come in super-blocks of this many columns whose fp16
+  // scales are shared, so the group's own scales are integer multiples of them. 0: none.
+  virtual int super_block() const { return 0; }
 
  protected:
+  // Fixes the shared scales of the super-block whose current weights are w (all rows).
+  virtual void start_super_block(const MatrixView& w, const float* importance) const {}
   virtual QuantRule rule() const = 0;
   virtual int inter_bits() const { return 0; }
   // Whether a row's fit costs enough to spread rows over threads. Cheap fits stay on one

@@ -41,13 +41,21 @@ struct MethodOptions {
   // the last block by the same method at these bits and group size.
   int head_bits = 0;
   int head_group_size = 64;
-  // "": the packed format. Q4_0, Q4_1, Q5_0, Q5_1 or Q8_0: llama.cpp's block type, the
-  // levels chosen on its grid (quant/ggml_grid.h) and the model written as a GGUF file.
+  // "": the packed format. Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K: llama.cpp's block
+  // type, the levels chosen on its grid (quant/ggml_grid.h, quant/kquant_grid.h) and the
+  // model written as a GGUF file.
   std::string format;
+  // Where a k-quant's 256-weight super-blocks do not divide a layer's rows: "" refuses
+  // (naming the layer), "auto" takes llama-quantize's fallback type, or a 32-block type.
+  std::string format_fallback;
 };
 
 // The ggml type --format names (Error for anything else).
 GgmlType format_type(const MethodOptions& m);
+// The method of a layer whose rows hold `cols` weights: m itself, or m on its format's
+// fallback where the format's blocks do not divide the rows. Error naming `layer` when
+// neither fits.
+MethodOptions method_for_layer(const MethodOptions& m, int cols, const std::string& layer);
 
 // Throws Error on an unknown method or an impossible combination.
 void validate(const MethodOptions& m);

@@ -119,8 +119,12 @@ PipelineResult quantize_model(Model& model, const PipelineOptions& opt,
   const auto start = Clock::now();
   const ModelConfig& c = model.cfg;
   const bool solver = uses_solver(opt.method);
-  auto method_of = [&](int b, LinearRole r) {  // the plan's width for the layer, where there is a plan
-    return opt.plan ? with_width(opt.method, opt.plan->width(b, r)) : opt.method;
+  // The layer's method: the plan's width, where there is a plan; --format's fallback type
+  // where the format's blocks do not divide the layer's rows.
+  auto method_of = [&](int b, LinearRole r) {
+    if (opt.plan) return with_width(opt.method, opt.plan->width(b, r));
+    return method_for_layer(opt.method, linear_shape(model.cfg, r).cols,
+                            fmt::format("block {} {}", b, linear_role_name(r)));
   };
   static const Cluster one_process;
   const Cluster& cl = opt.cluster ? *opt.cluster : one_process;

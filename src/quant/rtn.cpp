@@ -18,7 +18,7 @@ QuantizedLinear quantize_rtn(const float* w, int rows, int cols, const GridFitte
   const GroupLayout layout = q.layout();
   for (int g = 0; g < layout.count(); ++g) {
     const int begin = layout.begin(g), end = layout.end(g);
-    fitter.fit(MatrixView{w + begin, rows, end - begin, cols, 1}, importance ? importance + begin : nullptr, grid);
+    fitter.fit_group(MatrixView{w, rows, cols, cols, 1}, begin, end, importance, grid);
     grid.store(q, g);
     for (int c = begin; c < end; ++c) grid.quantize(&wt[size_t(c) * rows], &codes_t[size_t(c) * rows], values.data());
   }

@@ -90,6 +90,62 @@ TEST(Cli, FormatQ4_1OfAQ4_1FileGivesItsBlocksBack) {
   }
 }
 
+// The k-quants on a model whose every row is whole 256-weight super-blocks: every linear
+// layer in the type, the rest carried over, the error falling with each bit, our runtime
+// running the file.
+TEST(Cli, FormatKQuantsPutEveryLayerOnTheirGrid) {
+  const std::string src_path = fixtures_dir() + "/models/tiny-llama-256/model.gguf", dir = temp_dir();
+  const GgufFile src(src_path);
+  double last_error = 0;
+  for (const char* type : {"Q6_K", "Q5_K", "Q4_K", "Q3_K", "Q2_K"}) {
+    const std::string out = dir + "/" + type + ".gguf";
+    const CmdResult r = run_gptqt("quantize -m " + src_path + " --method rtn --format " + type + " -o " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const GgufFile g(out);
+    EXPECT_NE(g.get_string("gptqt.quantization").find(std::string("format=") + type), std::string::npos);
+    ASSERT_EQ(g.tensors().size(), src.tensors().size());
+    double err = 0, norm = 0;
+    int linear = 0;
+    for (size_t i = 0; i < g.tensors().size(); ++i) {
+      const GgufTensorInfo &t = g.tensors()[i], &s = src.tensors()[i];
+      ASSERT_EQ(t.name, s.name);
+      if (!is_linear(t.name)) {
+        EXPECT_EQ(std::memcmp(g.tensor_data(t), src.tensor_data(s), s.nbytes), 0) << t.name << " copied as it was";
+        continue;
+      }
+      ++linear;
+      EXPECT_EQ(ggml_type_name(t.type), type) << t.name;
+      const std::vector<float> x = src.dequantize(s), y = g.dequantize(t);
+      for (size_t e = 0; e < x.size(); ++e) err += double(x[e] - y[e]) * (x[e] - y[e]), norm += double(x[e]) * x[e];
+    }
+    EXPECT_EQ(linear, 7);
+    EXPECT_GT(err, 1.8 * last_error) << type << ": each bit fewer should cost two to four times the error";
+    EXPECT_LT(err, 0.1 * norm) << type;
+    last_error = err;
+    const CmdResult gen = run_gptqt("bench -m " + out + " -p 8 -n 4 -r 1");
+    EXPECT_EQ(gen.code, 0) << gen.err;
+  }
+}
+
+// Rows that are not whole super-blocks: refused, naming the layers, unless --fallback
+// names the type they get (auto: llama-quantize's, Q5_0 for Q4_K).
+TEST(Cli, FormatKQuantFallsBackOnlyWhenAsked) {
+  const std::string dir = temp_dir(), out = dir + "/k.gguf";
+  const std::string q = "quantize -m " + tiny_llama_gguf() + " --method rtn ";
+  expect_one_line_error(run_gptqt(q + "--format Q4_K -o " + out), "rows of 64 weights");
+  expect_one_line_error(run_gptqt(q + "--format Q4_0 --fallback auto -o " + out), "need no fallback");
+  expect_one_line_error(run_gptqt(q + "--format Q4_K --fallback Q3_K -o " + out), "--fallback");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  for (const auto& [fallback, want] : {std::pair{"auto", "Q5_0"}, std::pair{"Q8_0", "Q8_0"}}) {
+    const CmdResult r = run_gptqt(q + "--format Q4_K --fallback " + fallback + " -o " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const GgufFile g(out);
+    for (const GgufTensorInfo& t : g.tensors())
+      if (is_linear(t.name)) EXPECT_EQ(ggml_type_name(t.type), want) << t.name;
+    std::filesystem::remove(out);
+  }
+}
+
 TEST(Cli, FormatRefusesWhatItCannotHold) {
   const std::string dir = temp_dir(), out = dir + "/out.gguf";
   const std::string q = "quantize -m " + tiny_llama_gguf() + " --method rtn ";

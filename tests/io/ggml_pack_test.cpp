@@ -44,6 +44,51 @@ TEST(GgmlPack, BlocksReadBackAsTheirLevels) {
   }
 }
 
+TEST(GgmlPack, KQuantBlocksReadBackAsTheirLevels) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> val(0.f, 0.01f);
+  for (GgmlType t : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    const GgmlTypeTraits& tr = *ggml_type_traits(uint32_t(t));
+    const KQuantGrid g = kquant_grid(t);
+    ASSERT_EQ(tr.block_size, kGgmlSuperBlock);
+    std::uniform_int_distribution<int> code(0, (1 << g.bits) - 1), scale(g.sc_lo, g.sc_hi), min(0, g.m_hi);
+    for (int rep = 0; rep < 50; ++rep) {
+      int q[256], sc[16], m[16] = {};
+      for (int& c : q) c = code(rng);
+      for (int j = 0; j < g.sub_blocks(); ++j) sc[j] = scale(rng), m[j] = g.has_min ? min(rng) : 0;
+      if (rep == 0) {  // every extreme of every field
+        q[0] = 0, q[255] = (1 << g.bits) - 1, sc[0] = g.sc_lo, sc[g.sub_blocks() - 1] = g.sc_hi;
+        m[1] = g.m_hi;
+      }
+      const float d = f16(val(rng)), dmin = f16(val(rng));
+      std::vector<uint8_t> block(size_t(tr.block_bytes), 0xA5);  // packing must not keep old bits
+      pack_kquant_block(t, d, dmin, sc, m, q, block.data());
+      float y[256];
+      dequantize_ggml(uint32_t(t), block.data(), y, 256, "test");
+      for (int e = 0; e < 256; ++e) {
+        const int j = e / g.sub_block;
+        const float dl = d * float(sc[j]), ml = dmin * float(m[j]);
+        const float want = g.has_min ? dl * float(q[e]) - ml : dl * float(q[e] - g.zero);
+        ASSERT_EQ(y[e], want) << tr.name << " element " << e << " code " << q[e] << " scale " << sc[j];
+      }
+    }
+  }
+}
+
+TEST(GgmlPack, KQuantFieldsOutsideTheirRangesAreRefused) {
+  int q[256] = {}, sc[16] = {}, m[16] = {};
+  uint8_t block[256];
+  sc[3] = 64;
+  EXPECT_THROW(pack_kquant_block(GgmlType::Q4_K, 1.f, 1.f, sc, m, q, block), Error);
+  sc[3] = -33;
+  EXPECT_THROW(pack_kquant_block(GgmlType::Q3_K, 1.f, 0.f, sc, m, q, block), Error);
+  sc[3] = 0, m[2] = 16;
+  EXPECT_THROW(pack_kquant_block(GgmlType::Q2_K, 1.f, 1.f, sc, m, q, block), Error);
+  m[2] = 0, q[200] = 64;
+  EXPECT_THROW(pack_kquant_block(GgmlType::Q6_K, 1.f, 0.f, sc, m, q, block), Error);
+  EXPECT_THROW(kquant_grid(GgmlType::Q8_K), Error);
+}
+
 TEST(GgmlPack, CodesOutsideTheRangeAreRefused) {
   int q[32] = {};
   uint8_t block[64];
