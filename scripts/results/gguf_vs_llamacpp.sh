@@ -11,39 +11,59 @@
 # files have the same size), gptqt-Q4_0.gguf (GPTQ onto Q4_0, calibration 128 x 512 of WikiText-2
 # validation), the base-logits files of both programs, and one log per run; summary.txt collects
 # the figures. THREADS (default 2).
+#
+# Other models and types: SRC (default SmolLM2's Q4_1 file), TYPES (default "Q4_0 Q5_0"), EMBD
+# (the source's token_embd type, default q8_0), CALIB (calibration windows of 512 tokens for both
+# llama-imatrix and gptqt, default 128), BASES (default "llama gptqt": whose base files to score against), GPTQT (the binary, default
+# build/gptqt). A k-quant in TYPES is written by llama-quantize
+# with --pure (every layer the type, not the _S/_M mixes) and by gptqt with --fallback auto, so
+# both give layers whose rows are not whole super-blocks llama-quantize's 32-block fallback.
+#   SRC=models/gemma-3-270m-q4_k_m.gguf TYPES="Q4_K Q6_K" scripts/results/gguf_vs_llamacpp.sh BIN WORK 20
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$1 work=$2 chunks=${3:-40}
 threads=${THREADS:-2}
-src=models/SmolLM2-135M-Instruct.Q4_1.gguf
+src=${SRC:-models/SmolLM2-135M-Instruct.Q4_1.gguf}
+types=${TYPES:-Q4_0 Q5_0}
+embd=${EMBD:-q8_0}
+calib_windows=${CALIB:-128}
+bases=${BASES:-llama gptqt}
+gptqt=${GPTQT:-./build/gptqt}
 text=../shared/data/wikitext-2-raw/wiki.test.raw
 calib=../shared/data/wikitext-2-raw/wikitext-2-raw-v1.validation.gptq.txt
 mkdir -p "$work"
 [ -f "$work/f32.gguf" ] || "$bin/llama-quantize" --allow-requantize "$src" "$work/f32.gguf" F32 > "$work/f32.log" 2>&1
-[ -f "$work/imatrix.gguf" ] || "$bin/llama-imatrix" -m "$work/f32.gguf" -f "$calib" -c 512 --chunks 128 -t "$threads" \
+[ -f "$work/imatrix.gguf" ] || "$bin/llama-imatrix" -m "$work/f32.gguf" -f "$calib" -c 512 --chunks "$calib_windows" -t "$threads" \
   -o "$work/imatrix.gguf" > "$work/imatrix.log" 2>&1
-for t in Q4_0 Q5_0; do
-  [ -f "$work/llama-$t.gguf" ] || "$bin/llama-quantize" --token-embedding-type q8_0 "$work/f32.gguf" \
-    "$work/llama-$t.gguf" "$t" > "$work/llama-$t.log" 2>&1
+models="f32"
+for t in $types; do
+  lq=(--token-embedding-type "$embd") ftype=$t gq=()
+  case $t in  # llama-quantize names k-quant files by their mixes; --pure makes the _S mix the plain type
+    Q*_K) lq+=(--pure); [ "$t" = Q6_K ] || ftype=${t}_S; gq=(--fallback auto) ;;
+  esac
+  [ -f "$work/llama-$t.gguf" ] || "$bin/llama-quantize" "${lq[@]}" "$work/f32.gguf" \
+    "$work/llama-$t.gguf" "$ftype" > "$work/llama-$t.log" 2>&1
   [ -f "$work/llama-$t-imatrix.gguf" ] || "$bin/llama-quantize" --imatrix "$work/imatrix.gguf" \
-    --token-embedding-type q8_0 "$work/f32.gguf" "$work/llama-$t-imatrix.gguf" "$t" > "$work/llama-$t-imatrix.log" 2>&1
-  [ -f "$work/gptqt-$t.gguf" ] || ./build/gptqt quantize -m "$src" --method gptq --format "$t" --calib wikitext2-valid \
-    --nsamples 128 --seqlen 512 --seed 0 -t "$threads" -o "$work/gptqt-$t.gguf" > "$work/gptqt-$t.log" 2>&1
+    "${lq[@]}" "$work/f32.gguf" "$work/llama-$t-imatrix.gguf" "$ftype" > "$work/llama-$t-imatrix.log" 2>&1
+  [ -f "$work/gptqt-$t.gguf" ] || "$gptqt" quantize -m "$src" --method gptq --format "$t" "${gq[@]}" \
+    --calib wikitext2-valid --nsamples "$calib_windows" --seqlen 512 --seed 0 -t "$threads" -o "$work/gptqt-$t.gguf" \
+    > "$work/gptqt-$t.log" 2>&1
+  models+=" llama-$t llama-$t-imatrix gptqt-$t"
 done
 
 # The base: llama-perplexity's and gptqt's, from the same values (F32 copy and the Q4_1 source).
 [ -f "$work/base.llama.kld" ] || "$bin/llama-perplexity" -m "$work/f32.gguf" -f "$text" -c 512 --chunks "$chunks" \
   -t "$threads" --kl-divergence-base "$work/base.llama.kld" > "$work/base.llama.log" 2>&1
-[ -f "$work/base.gptqt.kld" ] || ./build/gptqt eval -m "$src" --text "$text" --max-windows "$chunks" -t "$threads" \
+[[ " $bases " != *" gptqt "* ]] || [ -f "$work/base.gptqt.kld" ] || "$gptqt" eval -m "$src" --text "$text" --max-windows "$chunks" -t "$threads" \
   --kld-base "$work/base.gptqt.kld" --json > "$work/base.gptqt.json" 2> "$work/base.gptqt.log"
 
 : > "$work/summary.txt"
-for m in f32 llama-Q4_0 llama-Q4_0-imatrix gptqt-Q4_0 llama-Q5_0 llama-Q5_0-imatrix gptqt-Q5_0; do
+for m in $models; do
   f="$work/$m.gguf"
-  for base in llama gptqt; do
+  for base in $bases; do
     "$bin/llama-perplexity" -m "$f" -t "$threads" --kl-divergence --kl-divergence-base "$work/base.$base.kld" \
       > "$work/$m.llama-vs-$base.log" 2>&1
-    ./build/gptqt eval -m "$f" --kld "$work/base.$base.kld" -t "$threads" --json > "$work/$m.gptqt-vs-$base.json" \
+    "$gptqt" eval -m "$f" --kld "$work/base.$base.kld" -t "$threads" --json > "$work/$m.gptqt-vs-$base.json" \
       2> "$work/$m.gptqt-vs-$base.log"
     l_kld=$(grep -a "Mean    KLD" "$work/$m.llama-vs-$base.log" | awk '{print $3}')
     l_top=$(grep -a "Same top p" "$work/$m.llama-vs-$base.log" | awk '{print $4}')
