@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 PACKAGES="build-essential cmake ninja-build pkg-config git unzip python3 python3-pip python3-venv time bc
   libopenblas-openmp-dev liblapacke-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libhwy-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libhwy-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev libcairo2-dev fonts-dejavu-core
   clang libclang-rt-14-dev libomp-14-dev libopenmpi-dev openmpi-bin procps"
 n_want=$(echo $PACKAGES | wc -w)
 n_have=$(dpkg-query -W -f='${Status}\n' $PACKAGES 2>/dev/null | grep -c 'install ok installed' || true)

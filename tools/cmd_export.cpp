@@ -15,7 +15,7 @@ struct ExportArgs {
 };
 
 void run_export(ExportArgs a) {
-  GPTQT_CHECK(a.to == "gptq", "--to {}: a GGUF file comes from quantize --format Q4_0|Q4_1|Q5_0|Q5_1|Q8_0, which "
+  GPTQT_CHECK(a.to == "gptq", "--to {}: a GGUF file comes from quantize --format (Q4_0..Q8_0, Q2_K..Q6_K), which "
               "quantizes onto llama.cpp's grid directly (converting other levels after the fact loses more)", a.to);
   quant::export_gptq_checkpoint(a.gptq);
   fmt::print(stderr, "wrote {} (Hugging Face GPTQ checkpoint, checkpoint_format {})\n", a.gptq.out,

@@ -17,6 +17,7 @@
 #include "model/model.h"
 #include "model/packed_linear.h"
 #include "model/packed_model.h"
+#include "model/stored_bits.h"
 #include "runtime/model_files.h"
 
 namespace gptqt::cli {
@@ -42,7 +43,7 @@ void inspect_packed(const InspectArgs& a) {
   const SafetensorsFile weights(a.model + "/" + kPackedWeightsFile);
   const std::string suffix = ".shape";
   nlohmann::json layers = nlohmann::json::array();
-  double packed_bits = 0, quantized = 0;
+  double quantized = 0;
   std::set<std::string> prefixes;
   for (const auto& [name, entry] : weights.entries()) {
     if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
@@ -50,15 +51,14 @@ void inspect_packed(const InspectArgs& a) {
     const std::string prefix = name.substr(0, name.size() - suffix.size());
     const PackedLinear q = read_packed_linear(weights, prefix);  // throws on inconsistent arrays
     const double n = double(q.rows) * q.cols;
-    packed_bits += q.bits_per_weight() * n;
     quantized += n;
     prefixes.insert(prefix);
     layers.push_back({{"name", prefix}, {"rows", q.rows}, {"cols", q.cols}, {"bits", q.bits},
                       {"group_size", q.group_size}, {"act_order", !q.perm.empty()},
                       {"bits_per_weight", q.bits_per_weight()}});
   }
-  const int64_t seeds = model.rotations.seed_count();  // 64 bits each, counted with the layers
-  packed_bits += 64.0 * double(seeds);
+  const int64_t seeds = model.rotations.seed_count();
+  const double bits_per_weight = linear_stored_bits(a.model).per_weight();  // the seeds included
   // Block order (blk.2 before blk.10), then role; layers outside blocks (the head) last.
   auto key = [](const nlohmann::json& l) {
     const std::string n = l["name"];
@@ -80,7 +80,7 @@ void inspect_packed(const InspectArgs& a) {
     fmt::print("{}\n", nlohmann::json{{"model", a.model}, {"header", header}, {"packed_layers", layers.size()},
                                       {"rotation_seeds", seeds},
                                       {"quantized_weights", quantized},
-                                      {"bits_per_weight", quantized ? packed_bits / quantized : 0.0},
+                                      {"bits_per_weight", bits_per_weight},
                                       {"unquantized_bytes", other_bytes}, {"layers", layers}}
                            .dump(2));
     return;
@@ -97,7 +97,7 @@ void inspect_packed(const InspectArgs& a) {
   else
     fmt::print("  calibration:  none\n");
   fmt::print("  packed:       {} layers, {:.0f} weights, {:.3f} bits per weight\n", layers.size(), quantized,
-             quantized ? packed_bits / quantized : 0.0);
+             bits_per_weight);
   std::map<std::pair<int, int>, std::pair<int, double>> widths;  // (bits, group) -> layers, weights
   for (const auto& l : layers) {
     auto& [count, n] = widths[{l["bits"].get<int>(), l["group_size"].get<int>()}];

@@ -13,6 +13,7 @@ void register_bench(CLI::App& app);
 void register_inspect(CLI::App& app);
 void register_tokenize(CLI::App& app);
 void register_export(CLI::App& app);
+void register_report(CLI::App& app);
 
 // --kernel and --head: how a loaded model runs its packed layers and its head.
 void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head);

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   gptqt::cli::register_inspect(app);
   gptqt::cli::register_tokenize(app);
   gptqt::cli::register_export(app);
+  gptqt::cli::register_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

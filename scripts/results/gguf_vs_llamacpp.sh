@@ -66,7 +66,7 @@ for m in $models; do
     "$gptqt" eval -m "$f" --kld "$work/base.$base.kld" -t "$threads" --json > "$work/$m.gptqt-vs-$base.json" \
       2> "$work/$m.gptqt-vs-$base.log"
     l_kld=$(grep -a "Mean    KLD" "$work/$m.llama-vs-$base.log" | awk '{print $3}')
-    l_top=$(grep -a "Same top p" "$work/$m.llama-vs-$base.log" | awk '{print $4}')
+    l_top=$(grep -a "Same top p" "$work/$m.llama-vs-$base.log" | tail -1 | awk '{print $4}')
     l_ppl=$(grep -a "Mean PPL(Q)  " "$work/$m.llama-vs-$base.log" | awk '{print $4}')
     g=$(tail -1 "$work/$m.gptqt-vs-$base.json")
     echo "$m base=$base llama: ppl $l_ppl kld $l_kld same_top $l_top | gptqt: $(echo "$g" | python3 -c \
