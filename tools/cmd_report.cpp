@@ -24,10 +24,11 @@ void run_report(const ReportArgs& a) {
   const report::Metric metric = report::parse_metric(a.metric);
   std::vector<report::ResultPoint> points;
   for (const std::string& e : a.entries) {
-    const size_t eq = e.find('=');
-    GPTQT_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < e.size(),
-                "{}: a result is SERIES=FILE (the series' name, then a results file)", e);
-    const std::vector<report::ResultPoint> got = report::read_results(e.substr(0, eq), e.substr(eq + 1), metric);
+    const size_t eq = e.find('=');  // SERIES=FILE, or FILE whose lines name their series
+    GPTQT_CHECK(eq != 0 && eq + 1 != e.size(), "{}: a result is SERIES=FILE or FILE", e);
+    const std::vector<report::ResultPoint> got =
+        eq == std::string::npos ? report::read_results("", e, metric)
+                                : report::read_results(e.substr(0, eq), e.substr(eq + 1), metric);
     points.insert(points.end(), got.begin(), got.end());
   }
   report::PlotOptions o;
@@ -61,8 +62,8 @@ void register_report(CLI::App& app) {
       "report", "the results of several runs as a markdown table and a PNG plot of the metric against bits per weight");
   cmd->add_option("results", a->entries,
                   "SERIES=FILE, FILE a `gptqt eval --json` output (the model it names gives the bits per weight) or "
-                  "JSON lines {\"ppl\" or \"kld\": {...}, \"bpw\", \"label\"} of results measured elsewhere; the "
-                  "series FP is the full-precision reference")
+                  "JSON lines {\"ppl\" or \"kld\": {...}, \"bpw\", \"label\"} of results measured elsewhere; or FILE "
+                  "alone, its lines naming their \"series\"; the series FP is the full-precision reference")
       ->required();
   cmd->add_option("--metric", a->metric, "ppl, or kld for `eval --kld` results")
       ->check(CLI::IsMember({"ppl", "kld"}))

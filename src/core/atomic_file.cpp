@@ -1,6 +1,7 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,7 +12,12 @@
 namespace gptqt {
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  tmp_ = path_ + ".tmp." + std::to_string(::getpid());
+  struct stat st;
+  if (::stat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    GPTQT_CHECK(!S_ISDIR(st.st_mode), "{} is a folder, not a file", path_);
+    in_place_ = true;
+  }
+  tmp_ = in_place_ ? path_ : path_ + ".tmp." + std::to_string(::getpid());
   f_ = std::fopen(tmp_.c_str(), "wb");
   GPTQT_CHECK(f_, "cannot create {}: {}", tmp_, std::strerror(errno));
 }
@@ -19,7 +25,7 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 AtomicFile::~AtomicFile() {
   if (f_) {
     std::fclose(f_);
-    std::remove(tmp_.c_str());
+    if (!in_place_) std::remove(tmp_.c_str());
   }
 }
 
@@ -56,9 +62,13 @@ void AtomicFile::append_file(const std::string& path) {
 
 void AtomicFile::commit() {
   GPTQT_CHECK(f_, "{} committed twice", path_);
-  bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
+  bool ok = std::fflush(f_) == 0 && (in_place_ || ::fsync(::fileno(f_)) == 0);
   ok = (std::fclose(f_) == 0) && ok;
   f_ = nullptr;
+  if (in_place_) {
+    GPTQT_CHECK(ok, "cannot finish writing {}: {}", path_, std::strerror(errno));
+    return;
+  }
   if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
     std::remove(tmp_.c_str());
     fail("cannot finish writing {}: {}", path_, std::strerror(errno));

@@ -1,5 +1,7 @@
 // Atomic output: write to "<path>.tmp.<pid>", fsync, then rename over <path>.
 // A crash leaves either the old file or the complete new one, never half of one.
+// A path that is a device or a pipe (-o /dev/stdout, /dev/null) is written in place:
+// renaming over it would replace the device with a plain file.
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -29,6 +31,7 @@ class AtomicFile {
   std::string path_, tmp_;
   std::FILE* f_ = nullptr;
   uint64_t offset_ = 0;
+  bool in_place_ = false;  // a device or pipe: tmp_ is path_ itself
 };
 
 // Convenience: the whole content at once.

@@ -108,7 +108,21 @@ std::array<double, 3> series_colour(int i) {
 
 void write_frontier_png(const std::vector<ResultPoint>& points, const PlotOptions& o, const std::string& path) {
   const PlotLayout L(points, o);
-  Cairo c(o.width, o.height);
+  const std::vector<std::string> order = series_order(points);
+  // The canvas widens where a series' name would not fit the legend's margin.
+  double legend = 0;
+  {
+    Cairo scratch(1, 1);
+    cairo_select_font_face(scratch.cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(scratch.cr, 12);
+    for (const std::string& name : order) {
+      cairo_text_extents_t e;
+      cairo_text_extents(scratch.cr, name.c_str(), &e);
+      legend = std::max(legend, e.x_advance);
+    }
+  }
+  const int width = std::max(o.width, int(std::ceil(L.right() + 32 + legend + 12)));
+  Cairo c(width, o.height);
   cairo_t* cr = c.cr;
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -159,7 +173,6 @@ void write_frontier_png(const std::vector<ResultPoint>& points, const PlotOption
     }
 
   // The series: lines in order of bits, then the points over them.
-  const std::vector<std::string> order = series_order(points);
   for (size_t i = 0; i < order.size(); ++i) {
     std::vector<const ResultPoint*> sp;
     for (const ResultPoint& p : points)

@@ -15,7 +15,7 @@ struct PlotOptions {
   std::string title;
   Metric metric = Metric::ppl;
   std::vector<std::string> points_only;  // series drawn as points with their labels, unjoined
-  int width = 900, height = 520;
+  int width = 900, height = 520;  // wider where the legend's names need it
 };
 
 // Where the plot puts things, in pixels: the data area and the (bpw, value) -> pixel maps.

@@ -49,7 +49,6 @@ double metric_of(const nlohmann::json& j, Metric m, const std::string& where) {
 }  // namespace
 
 std::vector<ResultPoint> read_results(const std::string& series, const std::string& file, Metric metric) {
-  GPTQT_CHECK(!series.empty(), "{}: a result needs a series name (SERIES=FILE)", file);
   std::ifstream in(file);
   GPTQT_CHECK(in, "{}: cannot read", file);
   std::vector<ResultPoint> points;
@@ -67,16 +66,22 @@ std::vector<ResultPoint> read_results(const std::string& series, const std::stri
     GPTQT_CHECK(j.is_object(), "{}: not a JSON object", where);
     ResultPoint p;
     p.series = series;
+    if (series.empty()) {
+      GPTQT_CHECK(j.contains("series") && j["series"].is_string() && !j["series"].get<std::string>().empty(),
+                  "{}: no \"series\" (name the series on the command line, SERIES=FILE, or in each line)", where);
+      p.series = j["series"];
+    }
     p.value = metric_of(j, metric, where);
     const std::string model = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : "";
     if (j.contains("label") && j["label"].is_string()) {
       p.label = j["label"];
-    } else {
-      GPTQT_CHECK(!model.empty(), "{}: no \"label\" and no \"model\" to name the point by", where);
+    } else if (!model.empty()) {
       const std::filesystem::path m(model);
       p.label = (m.extension() == ".gguf" ? m.stem() : m.filename()).string();
+    } else {
+      p.label = p.series;
     }
-    if (series != kReferenceSeries) {
+    if (p.series != kReferenceSeries) {
       if (const nlohmann::json* b = number_at(j, nullptr, "bpw")) {
         p.bpw = b->get<double>();
       } else {

@@ -20,12 +20,12 @@ struct ResultPoint {
   double value = 0;
 };
 
-// Every JSON object line of `file` is a point of `series` (other lines, such as eval's
-// progress, are skipped). An object is a `gptqt eval --json` result or a line written by
+// Every JSON object line of `file` is a point of `series`, or with `series` empty of the
+// line's own "series" (other lines, such as eval's progress, are skipped). An object is a `gptqt eval --json` result or a line written by
 // hand or a script, for results measured elsewhere (llama-perplexity's):
 //   metric: "ppl", or for eval --kld results kld.ppl / kld.kld (the metric KLD needs these);
 //   bits per weight: "bpw", else the stored bits of its "model" (model/stored_bits.h);
-//   label: "label", else the model's file name.
+//   label: "label", else the model's file name, else the series' name.
 // Error naming the file and line for anything unreadable or missing.
 std::vector<ResultPoint> read_results(const std::string& series, const std::string& file, Metric metric);
 

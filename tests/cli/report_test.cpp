@@ -30,17 +30,20 @@ TEST(Cli, ReportWritesTheTableAndThePlot) {
   EXPECT_NE(table.find("| ours | model | 16.000 | 250.000 | +25.0% |"), std::string::npos) << table;
   EXPECT_NE(table.find("| llama.cpp | Q4_0 | 4.500 | 300.000 | +50.0% |"), std::string::npos) << table;
   EXPECT_EQ(slurp(dir + "/plot.png").substr(0, 8), "\x89PNG\r\n\x1a\n");
-  // Without -o the table goes to standard output.
-  const CmdResult out = run_gptqt("report llama.cpp=" + dir + "/llama.jsonl");
+  // Without -o the table goes to standard output; lines may name their own series.
+  write(dir + "/all.jsonl", "{\"series\":\"FP\",\"label\":\"FP\",\"ppl\":200.0}\n"
+                            "{\"series\":\"llama.cpp\",\"label\":\"Q4_0\",\"bpw\":4.5,\"ppl\":300.0}\n");
+  const CmdResult out = run_gptqt("report " + dir + "/all.jsonl");
   ASSERT_EQ(out.code, 0) << out.err;
-  EXPECT_NE(out.out.find("| llama.cpp | Q4_0 | 4.500 | 300.000 |"), std::string::npos);
+  EXPECT_NE(out.out.find("| llama.cpp | Q4_0 | 4.500 | 300.000 | +50.0% |"), std::string::npos) << out.out;
 }
 
 TEST(Cli, ReportRefusesBadResultsAndWritesNothing) {
   const std::string dir = temp_dir(), md = dir + "/t.md", png = dir + "/p.png";
   const std::string ok = write(dir + "/ok.jsonl", "{\"label\":\"Q4_0\",\"bpw\":4.5,\"ppl\":30.0}\n");
   const std::string outs = " -o " + md + " --png " + png;
-  expect_one_line_error(run_gptqt("report " + ok + outs), "SERIES=FILE");
+  expect_one_line_error(run_gptqt("report " + ok + outs), "no \"series\"");
+  expect_one_line_error(run_gptqt("report =" + ok + outs), "SERIES=FILE");
   expect_one_line_error(run_gptqt("report s=" + dir + "/absent.json" + outs), "cannot read");
   expect_one_line_error(run_gptqt("report s=" + write(dir + "/bad.json", "{\"ppl\":\n") + outs), "not JSON");
   expect_one_line_error(run_gptqt("report --metric kld s=" + ok + outs), "KL divergence");

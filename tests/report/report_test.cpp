@@ -93,7 +93,7 @@ TEST(Report, ThePlotDrawsEachPointInItsColourWhereItBelongs) {
   write_frontier_png(pts, o, path);
   cairo_surface_t* s = cairo_image_surface_create_from_png(path.c_str());
   ASSERT_EQ(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
-  ASSERT_EQ(cairo_image_surface_get_width(s), o.width);
+  ASSERT_EQ(cairo_image_surface_get_width(s), o.width) << "short names: no wider than asked";
   ASSERT_EQ(cairo_image_surface_get_height(s), o.height);
   const unsigned char* px = cairo_image_surface_get_data(s);
   const int stride = cairo_image_surface_get_stride(s);
