@@ -165,8 +165,6 @@ int ggml_format_group(GgmlType t) {
   return kGgmlLegacyBlock;
 }
 
-int ggml_format_row_multiple(GgmlType t) {
-  return is_ggml_kquant_type(t) ? kGgmlSuperBlock : (ggml_legacy_bits(t), kGgmlLegacyBlock);
-}
+int ggml_format_row_multiple(GgmlType t) { return is_ggml_kquant_type(t) ? kGgmlSuperBlock : ggml_format_group(t); }
 
 }  // namespace gptqt

@@ -311,12 +311,7 @@ Model load_model(const std::string& path, const LoadOptions& options) {
     names = &architecture(m.cfg.family).gguf;
   }
   m.w = load_weights(*src, *names, m.cfg, options.stream, packed.get(), kernel);
-  if (packed) {
-    const nlohmann::json none;
-    const nlohmann::json& qz = header.contains("quantization") ? header["quantization"] : none;
-    m.rotations = ModelRotations::from_json(qz.is_object() && qz.contains("rotation") ? qz["rotation"] : none, m.cfg,
-                                            path + "/" + kPackedHeaderFile);
-  }
+  if (packed) m.rotations = ModelRotations::from_packed_header(header, m.cfg, path + "/" + kPackedHeaderFile);
   if (options.stream) m.stream = std::make_shared<SourceWeightStream>(src, packed, *names, m.cfg, kernel);
   GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
               options.head);

@@ -81,6 +81,13 @@ nlohmann::json ModelRotations::to_json() const {
   return {{"kind", "hadamard"}, {"blocks", blocks_json}, {"head", head ? nlohmann::json(head->seed()) : nullptr}};
 }
 
+ModelRotations ModelRotations::from_packed_header(const nlohmann::json& header, const ModelConfig& c,
+                                                  const std::string& where) {
+  const nlohmann::json none;
+  const nlohmann::json& qz = header.contains("quantization") ? header["quantization"] : none;
+  return from_json(qz.is_object() && qz.contains("rotation") ? qz["rotation"] : none, c, where);
+}
+
 ModelRotations ModelRotations::from_json(const nlohmann::json& j, const ModelConfig& c, const std::string& where) {
   ModelRotations out;
   if (j.is_null()) return out;

@@ -45,6 +45,9 @@ struct ModelRotations {
   nlohmann::json to_json() const;
   // Throws Error naming `where` for a malformed object or a width no rotation fits.
   static ModelRotations from_json(const nlohmann::json& j, const ModelConfig& c, const std::string& where);
+  // The rotations a packed header records under "quantization" (none when it records none).
+  static ModelRotations from_packed_header(const nlohmann::json& header, const ModelConfig& c,
+                                           const std::string& where);
   // The seeds stored, one per rotated input: 64 bits each in the bits per weight.
   int64_t seed_count() const;
 };

@@ -28,12 +28,8 @@ StoredBits packed_bits(const std::string& folder) {
     s.bits += q.bits_per_weight() * n;
     s.weights += n;
   }
-  const nlohmann::json header = read_packed_header(folder);
-  const nlohmann::json none;
-  const nlohmann::json& qz = header.contains("quantization") ? header["quantization"] : none;
-  const ModelRotations rotations = ModelRotations::from_json(
-      qz.is_object() && qz.contains("rotation") ? qz["rotation"] : none, load_model_config(folder),
-      folder + "/" + kPackedHeaderFile);
+  const ModelRotations rotations = ModelRotations::from_packed_header(
+      read_packed_header(folder), load_model_config(folder), folder + "/" + kPackedHeaderFile);
   s.bits += 64.0 * double(rotations.seed_count());
   return s;
 }
