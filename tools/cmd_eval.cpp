@@ -23,7 +23,7 @@ struct EvalArgs {
   std::string model, text = "wikitext2", protocol = "gptq";
   std::string kld_base, kld;  // llama.cpp's base-logits file: written, or read
   int ctx = 0, max_windows = 0, threads = 0;
-  bool json = false, protocol_given = false, text_given = false, ctx_given = false;
+  bool json = false, ggml_activations = false, protocol_given = false, text_given = false, ctx_given = false;
 };
 
 void run_eval(const EvalArgs& a) {
@@ -50,7 +50,11 @@ void run_eval(const EvalArgs& a) {
   if (!a.kld_base.empty())
     GPTQT_CHECK(!std::filesystem::exists(a.kld_base), "{} exists; remove it or name another file", a.kld_base);
 
-  Model model = load_model(a.model, {a.kernel, a.head});
+  LoadOptions load;
+  load.kernel = a.kernel;
+  load.head = a.head;
+  load.ggml_activations = a.ggml_activations;
+  Model model = load_model(a.model, load);
   Tokenizer tok = load_model_tokenizer(a.model);
   if (opt.protocol == PplProtocol::llamacpp && tok.add_bos()) opt.bos_id = tok.bos_id();
   std::vector<int32_t> tokens;
@@ -112,6 +116,7 @@ void run_eval(const EvalArgs& a) {
                         {"ctx", r.ctx},         {"seconds", r.seconds},
                         {"model", a.model},     {"text", path},
                         {"tokens_per_second", r.windows * double(r.ctx) / r.seconds}};
+    if (a.ggml_activations) j["ggml_activations"] = true;
     if (writer) j["kld_base"] = a.kld_base;
     if (stats) j["kld"] = kld_json(*stats);
     fmt::print("{}\n", j.dump());
@@ -143,6 +148,9 @@ void register_eval(CLI::App& app) {
       ->check(CLI::ExistingFile);
   add_load_options(*cmd, a->kernel, a->head);
   add_threads_option(*cmd, a->threads);
+  cmd->add_flag("--ggml-activations", a->ggml_activations,
+                "round each layer's inputs as llama.cpp's CPU backend does for its GGUF type (Q8_0, Q8_1, Q8_K, "
+                "fp16), so that PPL and KLD match llama-perplexity's on the same file");
   cmd->add_flag("--json", a->json, "print one JSON object as the last line of stdout");
   cmd->callback([a, cmd] {
     a->protocol_given = cmd->count("--protocol") > 0;

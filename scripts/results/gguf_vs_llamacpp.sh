@@ -10,7 +10,7 @@
 # llama-Q4_0-imatrix.gguf (llama-quantize, embeddings kept Q8_0 like the source's, so that all
 # files have the same size), gptqt-Q4_0.gguf (GPTQ onto Q4_0, calibration 128 x 512 of WikiText-2
 # validation), the base-logits files of both programs, and one log per run; summary.txt collects
-# the figures. THREADS (default 2).
+# the figures. THREADS (default 2). Runs whose log or JSON is there are not repeated.
 #
 # Other models and types: SRC (default SmolLM2's Q4_1 file), TYPES (default "Q4_0 Q5_0"), EMBD
 # (the source's token_embd type, default q8_0), CALIB (calibration windows of 512 tokens for both
@@ -61,17 +61,23 @@ done
 for m in $models; do
   f="$work/$m.gguf"
   for base in $bases; do
-    "$bin/llama-perplexity" -m "$f" -t "$threads" --kl-divergence --kl-divergence-base "$work/base.$base.kld" \
-      > "$work/$m.llama-vs-$base.log" 2>&1
-    "$gptqt" eval -m "$f" --kld "$work/base.$base.kld" -t "$threads" --json > "$work/$m.gptqt-vs-$base.json" \
-      2> "$work/$m.gptqt-vs-$base.log"
+    [ -f "$work/$m.llama-vs-$base.log" ] || "$bin/llama-perplexity" -m "$f" -t "$threads" --kl-divergence \
+      --kl-divergence-base "$work/base.$base.kld" > "$work/$m.llama-vs-$base.log" 2>&1
+    # gptqt scores each file twice: in its own fp32 forward pass, and rounding the layers'
+    # inputs as llama.cpp does (--ggml-activations), which is what makes the two programs agree.
+    for how in gptqt gptqt-ggml; do
+      flags=()
+      [ "$how" = gptqt ] || flags=(--ggml-activations)
+      [ -f "$work/$m.$how-vs-$base.json" ] || "$gptqt" eval -m "$f" --kld "$work/base.$base.kld" "${flags[@]}" \
+        -t "$threads" --json > "$work/$m.$how-vs-$base.json" 2> "$work/$m.$how-vs-$base.log"
+    done
     l_kld=$(grep -a "Mean    KLD" "$work/$m.llama-vs-$base.log" | awk '{print $3}')
     l_top=$(grep -a "Same top p" "$work/$m.llama-vs-$base.log" | tail -1 | awk '{print $4}')
     l_ppl=$(grep -a "Mean PPL(Q)  " "$work/$m.llama-vs-$base.log" | awk '{print $4}')
-    g=$(tail -1 "$work/$m.gptqt-vs-$base.json")
-    echo "$m base=$base llama: ppl $l_ppl kld $l_kld same_top $l_top | gptqt: $(echo "$g" | python3 -c \
-      'import json,sys; j=json.load(sys.stdin); k=j["kld"]; print("ppl %.4f kld %.6f same_top %.3f" % (k["ppl"], k["kld"], 100*k["same_top"]))')" \
-      >> "$work/summary.txt"
+    scores() { tail -1 "$1" | python3 -c 'import json,sys; k=json.load(sys.stdin)["kld"]
+print("ppl %.4f kld %.6f same_top %.3f" % (k["ppl"], k["kld"], 100*k["same_top"]))'; }
+    echo "$m base=$base llama: ppl $l_ppl kld $l_kld same_top $l_top | gptqt: $(scores "$work/$m.gptqt-vs-$base.json")" \
+      "| gptqt --ggml-activations: $(scores "$work/$m.gptqt-ggml-vs-$base.json")" >> "$work/summary.txt"
   done
   echo "$m size $(stat -c %s "$f")" >> "$work/summary.txt"
 done

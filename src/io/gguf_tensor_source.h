@@ -13,6 +13,7 @@ class GgufTensorSource : public TensorSource {
   TensorF32 load(const std::string& name) const override;
   std::vector<std::string> names() const override;
   std::string describe() const override { return f_.path(); }
+  std::optional<uint32_t> ggml_type(const std::string& name) const override { return info(name).type; }
 
  private:
   const GgufTensorInfo& info(const std::string& name) const;

@@ -2,6 +2,7 @@
 // the model loader reads weights through this, whatever the file format.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ class TensorSource {
   virtual TensorF32 load(const std::string& name) const = 0;                // dequantized to fp32
   virtual std::vector<std::string> names() const = 0;
   virtual std::string describe() const = 0;  // a path, for messages
+  // The ggml type a GGUF tensor is stored in; none for other sources.
+  virtual std::optional<uint32_t> ggml_type(const std::string&) const { return std::nullopt; }
 };
 
 }  // namespace gptqt

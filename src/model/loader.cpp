@@ -11,6 +11,7 @@
 #include "io/hf_checkpoint.h"
 #include "model/architecture.h"
 #include "model/config_json.h"
+#include "model/ggml_activations.h"
 #include "model/int8_linear.h"
 #include "model/model.h"
 #include "model/packed_linear.h"
@@ -24,6 +25,12 @@ namespace {
 
 std::string bias_name(const std::string& weight_name) { return weight_base(weight_name) + ".bias"; }
 
+// How the loaded linear layers run.
+struct LinearRun {
+  PackedKernel kernel = PackedKernel::lut;  // packed layers
+  bool ggml_activations = false;            // GGUF layers round their inputs as llama.cpp does
+};
+
 class Reader {
  public:
   // packed: the packed model's weights, where linear layers may be stored quantized.
@@ -31,8 +38,8 @@ class Reader {
   // elsewhere); or nothing but the shapes, which are checked as always.
   enum class Reads { all, norms_and_biases, shapes };
   explicit Reader(const TensorSource& src, float norm_offset, const SafetensorsFile* packed = nullptr,
-                  PackedKernel kernel = PackedKernel::lut, Reads reads = Reads::all)
-      : src_(src), packed_(packed), kernel_(kernel), norm_offset_(norm_offset), reads_(reads) {}
+                  LinearRun run = {}, Reads reads = Reads::all)
+      : src_(src), packed_(packed), run_(run), norm_offset_(norm_offset), reads_(reads) {}
 
   // Checkpoints saved from the bare model lack the "model." / "transformer." prefix.
   std::string resolve(const std::string& name) const {
@@ -80,12 +87,19 @@ class Reader {
       PackedLinear q = read_packed_linear(*packed_, base);
       GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
                   base, q.rows, q.cols, rows, cols);
-      l.op = make_packed_op(std::move(q), kernel_);
+      l.op = make_packed_op(std::move(q), run_.kernel);
     } else {
-      l.op = std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols}));
+      l.op = as_stored(name, std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols})));
     }
     if (bias) l.bias = get(bias_name(name), {rows});
     return l;
+  }
+
+  // op, which holds the weights of tensor `name`, as llama.cpp would run it if asked.
+  std::unique_ptr<LinearOp> as_stored(const std::string& name, std::unique_ptr<LinearOp> op) const {
+    if (!run_.ggml_activations) return op;
+    const std::optional<uint32_t> type = src_.ggml_type(resolve(name));
+    return type ? with_ggml_activations(std::move(op), *type) : std::move(op);
   }
 
   // A packed layer's tensors are named after the weight's name without ".weight".
@@ -104,7 +118,7 @@ class Reader {
  private:
   const TensorSource& src_;
   const SafetensorsFile* packed_;
-  PackedKernel kernel_;
+  LinearRun run_;
   float norm_offset_;
   Reads reads_;
 };
@@ -124,7 +138,7 @@ void split_fused_qkv(const Reader& rd, const std::string& name, const ModelConfi
         pb[dst] = bias[src];
       }
     Linear& l = b.lin[part];
-    l.op = std::make_unique<DenseLinear>(H, H, std::move(pw));
+    l.op = rd.as_stored(name, std::make_unique<DenseLinear>(H, H, std::move(pw)));
     l.bias = std::move(pb);
   }
 }
@@ -139,7 +153,7 @@ void split_stacked(const Reader& rd, const std::string& name, int cols,
   size_t row0 = 0;
   for (const auto& [role, n] : parts) {
     std::vector<float> part(w.begin() + std::ptrdiff_t(row0 * cols), w.begin() + std::ptrdiff_t((row0 + n) * cols));
-    b[role].op = std::make_unique<DenseLinear>(n, cols, std::move(part));
+    b[role].op = rd.as_stored(name, std::make_unique<DenseLinear>(n, cols, std::move(part)));
     row0 += size_t(n);
   }
 }
@@ -197,8 +211,8 @@ struct SharedGgufSource : GgufTensorSource {
 class SourceWeightStream : public WeightStream {
  public:
   SourceWeightStream(std::shared_ptr<const TensorSource> src, std::shared_ptr<const SafetensorsFile> packed,
-                     const TensorNames& nm, const ModelConfig& c, PackedKernel kernel)
-      : src_(std::move(src)), packed_(std::move(packed)), nm_(nm), c_(c), kernel_(kernel) {}
+                     const TensorNames& nm, const ModelConfig& c, LinearRun run)
+      : src_(std::move(src)), packed_(std::move(packed)), nm_(nm), c_(c), run_(run) {}
   BlockWeights load_block(int i, bool linear_weights) const override {
     GPTQT_CHECK(0 <= i && i < c_.n_layers, "internal: no block {}", i);
     return read_block(reader(linear_weights ? Reader::Reads::all : Reader::Reads::norms_and_biases), *src_, nm_, c_, i);
@@ -210,32 +224,32 @@ class SourceWeightStream : public WeightStream {
     const Reader rd = reader();
     if (separate_head(rd, nm_, c_)) return rd.linear(nm_.head, c_.vocab, c_.embed_dim, false);
     Linear l;
-    l.op = std::make_unique<DenseLinear>(c_.vocab, c_.embed_dim, load_embeddings());
+    l.op = rd.as_stored(nm_.tok_embd, std::make_unique<DenseLinear>(c_.vocab, c_.embed_dim, load_embeddings()));
     return l;
   }
 
  private:
   Reader reader(Reader::Reads reads = Reader::Reads::all) const {
-    return Reader(*src_, nm_.norm_offset, packed_.get(), kernel_, reads);
+    return Reader(*src_, nm_.norm_offset, packed_.get(), run_, reads);
   }
   std::shared_ptr<const TensorSource> src_;
   std::shared_ptr<const SafetensorsFile> packed_;
   TensorNames nm_;
   ModelConfig c_;
-  PackedKernel kernel_;
+  LinearRun run_;
 };
 
 // Everything outside the blocks; streamed, the blocks, the token embeddings and
 // the head stay on disk (the three largest parts of a model).
 ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const ModelConfig& c, bool stream,
-                          const SafetensorsFile* packed = nullptr, PackedKernel kernel = PackedKernel::lut) {
-  Reader rd(src, nm.norm_offset, packed, kernel);
+                          const SafetensorsFile* packed = nullptr, LinearRun run = {}) {
+  Reader rd(src, nm.norm_offset, packed, run);
   ModelWeights w;
   const int H = c.hidden, E = c.embed_dim;
   const bool ln_bias = c.norm == NormKind::layer;
   // Streamed, the embeddings, the blocks and the head are checked now by shape only, so
   // that a damaged file is refused before hours of work rather than at its last block.
-  const Reader shapes(src, nm.norm_offset, packed, kernel, Reader::Reads::shapes);
+  const Reader shapes(src, nm.norm_offset, packed, run, Reader::Reads::shapes);
   w.tok_embd = (stream ? shapes : rd).get(nm.tok_embd, {c.vocab, E});
   if (c.pos == PosKind::learned) w.pos_embd = rd.get(nm.pos_embd, {c.max_ctx + c.pos_offset, H});
   if (c.embed_norm) w.embed_norm = rd.norm(nm.embed_norm, H, ln_bias);
@@ -256,7 +270,7 @@ ModelWeights load_weights(const TensorSource& src, const TensorNames& nm, const 
     w.head = (stream ? shapes : rd).linear(nm.head, c.vocab, E, false);
   } else {
     GPTQT_CHECK(c.tied_head, "{}: missing tensor {} (the config says the head is not tied)", src.describe(), nm.head);
-    if (!stream) w.head.op = std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd);
+    if (!stream) w.head.op = rd.as_stored(nm.tok_embd, std::make_unique<DenseLinear>(c.vocab, E, w.tok_embd));
   }
   if (c.rope_scaling.type == RopeScalingType::factors) {
     GPTQT_CHECK(!nm.rope_freqs.empty(), "{}: RoPE frequency factors need a rope_freqs tensor", src.describe());
@@ -291,7 +305,7 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<const TensorSource> src;
   std::shared_ptr<const SafetensorsFile> packed;
   const TensorNames* names;
-  const PackedKernel kernel = parse_packed_kernel(options.kernel);
+  const LinearRun run{parse_packed_kernel(options.kernel), options.ggml_activations};
   nlohmann::json header;  // a packed model's
   if (is_packed_model(path)) {
     header = read_packed_header(path);
@@ -310,9 +324,13 @@ Model load_model(const std::string& path, const LoadOptions& options) {
     src = std::make_shared<const SharedGgufSource>(m.gguf);
     names = &architecture(m.cfg.family).gguf;
   }
-  m.w = load_weights(*src, *names, m.cfg, options.stream, packed.get(), kernel);
+  GPTQT_CHECK(!options.ggml_activations || m.gguf, "{}: llama.cpp's activation rounding applies to GGUF files only",
+              path);
+  GPTQT_CHECK(!options.ggml_activations || options.head == "f32",
+              "llama.cpp's activation rounding runs the head as the file stores it; drop the int8 head");
+  m.w = load_weights(*src, *names, m.cfg, options.stream, packed.get(), run);
   if (packed) m.rotations = ModelRotations::from_packed_header(header, m.cfg, path + "/" + kPackedHeaderFile);
-  if (options.stream) m.stream = std::make_shared<SourceWeightStream>(src, packed, *names, m.cfg, kernel);
+  if (options.stream) m.stream = std::make_shared<SourceWeightStream>(src, packed, *names, m.cfg, run);
   GPTQT_CHECK(options.head == "f32" || options.head == "int8", "unknown head format \"{}\" (f32 or int8)",
               options.head);
   // int8: a dense head becomes int8; a tied one's matrix then also serves the token

@@ -96,6 +96,9 @@ struct LoadOptions {
   std::string head = "f32";
   // Leave the blocks, the token embeddings and the head on disk (Model::stream).
   bool stream = false;
+  // Round each GGUF layer's inputs as llama.cpp's CPU backend does for the layer's
+  // type (model/ggml_activations.h), so that scores match llama-perplexity's.
+  bool ggml_activations = false;
 };
 
 // Loads a GGUF file, a Hugging Face checkpoint folder (config.json +

@@ -5,11 +5,15 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 #include "cli_util.h"
 #include "core/half.h"
 #include "io/ggml_blocks.h"
 #include "io/gguf.h"
+#include "model/ggml_activations.h"
+#include "eval/perplexity.h"
+#include "model/model.h"
 
 namespace gptqt::test {
 namespace {
@@ -144,6 +148,66 @@ TEST(Cli, FormatKQuantFallsBackOnlyWhenAsked) {
       if (is_linear(t.name)) EXPECT_EQ(ggml_type_name(t.type), want) << t.name;
     std::filesystem::remove(out);
   }
+}
+
+// eval --ggml-activations: every layer of a GGUF file rounds its inputs to its own
+// type's grid (Q8_0, Q8_1, Q8_K; the head to its table's), which moves the perplexity a
+// little; refused where there is no GGUF file or the head is not run as stored.
+TEST(Cli, EvalGgmlActivationsRoundsEachLayerAsItsTypeDoes) {
+  const std::string dir = temp_dir();
+  const std::string k_src = fixtures_dir() + "/models/tiny-llama-256/model.gguf";
+  for (const auto& [src, type, grid] : {std::tuple{tiny_llama_gguf(), "Q4_0", "q8_0"},
+                                        std::tuple{tiny_llama_gguf(), "Q5_1", "q8_1"},
+                                        std::tuple{k_src, "Q4_K", "q8_K"}}) {
+    const std::string out = dir + "/" + type + ".gguf";
+    const CmdResult r = run_gptqt("quantize -m " + src + " --method rtn --no-mse --format " + type + " -o " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    LoadOptions o;
+    o.ggml_activations = true;
+    const Model m = load_model(out, o);
+    for (const BlockWeights& b : m.w.blocks)
+      for (const Linear& l : b.lin)
+        if (l.op) EXPECT_EQ(l.op->kind(), std::string("f32+") + grid) << type;
+    const GgufFile g(out);
+    const GgufTensorInfo* head = g.find_tensor("output.weight");
+    if (!head) head = g.find_tensor("token_embd.weight");
+    ASSERT_TRUE(head);
+    const ActivationGrid hg = ggml_activation_grid(head->type);
+    EXPECT_EQ(m.w.head.op->kind(), hg == ActivationGrid::f32 ? "f32" : "f32+" + activation_grid_name(hg));
+    EXPECT_EQ(load_model(out).w.blocks[0].lin[0].op->kind(), "f32") << "only when asked";
+  }
+
+  // The fixtures' GGUF files carry no tokenizer: score the Q4_0 model on token ids.
+  std::vector<int32_t> tokens(96);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t((i * 37 + 11) % 256);
+  PplOptions opt;
+  opt.ctx = 32;
+  opt.progress = false;
+  LoadOptions rounded;
+  rounded.ggml_activations = true;
+  const double p = perplexity(load_model(dir + "/Q4_0.gguf"), tokens, opt).ppl;
+  const double q = perplexity(load_model(dir + "/Q4_0.gguf", rounded), tokens, opt).ppl;
+  EXPECT_NE(p, q);
+  EXPECT_NEAR(q / p, 1.0, 0.02);
+
+  // Through the command line, on an F32 file (stories260K): F32 layers multiply fp32
+  // inputs in llama.cpp too, so nothing changes but the record of the option.
+  const std::string dir_text = dir + "/text.txt";
+  { std::ofstream(dir_text) << "Once upon a time there was a little girl. She liked to play in the park.\n"; }
+  if (file_exists(stories())) {
+    const std::string eval = "eval -m " + stories() + " --text " + dir_text + " --ctx 16 --json -t 1";
+    const CmdResult plain = run_gptqt(eval), with = run_gptqt(eval + " --ggml-activations");
+    ASSERT_EQ(plain.code, 0) << plain.err;
+    ASSERT_EQ(with.code, 0) << with.err;
+    const nlohmann::json a = last_json_line(plain.out), b = last_json_line(with.out);
+    EXPECT_TRUE(b.value("ggml_activations", false));
+    EXPECT_FALSE(a.contains("ggml_activations"));
+    EXPECT_EQ(a["ppl"].get<double>(), b["ppl"].get<double>());
+    expect_one_line_error(run_gptqt(eval + " --ggml-activations --head int8"), "int8 head");
+  }
+  expect_one_line_error(run_gptqt("eval -m " + fixtures_dir() + "/models/tiny-llama --text " + dir_text +
+                                  " --ggml-activations"),
+                        "GGUF files only");
 }
 
 TEST(Cli, FormatRefusesWhatItCannotHold) {
