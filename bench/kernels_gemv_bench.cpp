@@ -10,7 +10,6 @@
 // Threads: OMP_NUM_THREADS sets both the kernels' OpenMP team and OpenBLAS's.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <emmintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -25,6 +24,7 @@
 #include "kernels/dequant_gemv.h"
 #include "kernels/linear_matrix.h"
 #include "kernels/lut_gemv.h"
+#include "kernels/read_bandwidth.h"
 
 namespace {
 
@@ -119,27 +119,7 @@ void BM_sgemv_openblas(benchmark::State& st) {
   report(st, bytes, rows, cols);
 }
 
-// The read bandwidth a streaming kernel can hope for: sum a 256 MiB array, with
-// four independent SSE accumulators per thread so that the adds never limit it.
-float sum_floats(const float* a, int64_t n) {
-  float total = 0.f;
-#pragma omp parallel reduction(+ : total)
-  {
-    __m128 s0 = _mm_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < n; i += 16) {
-      s0 = _mm_add_ps(s0, _mm_load_ps(a + i));
-      s1 = _mm_add_ps(s1, _mm_load_ps(a + i + 4));
-      s2 = _mm_add_ps(s2, _mm_load_ps(a + i + 8));
-      s3 = _mm_add_ps(s3, _mm_load_ps(a + i + 12));
-    }
-    alignas(16) float part[4];
-    _mm_store_ps(part, _mm_add_ps(_mm_add_ps(s0, s1), _mm_add_ps(s2, s3)));
-    total += (part[0] + part[1]) + (part[2] + part[3]);
-  }
-  return total;
-}
-
+// The read bandwidth a streaming kernel can hope for (eval/read_bandwidth.h).
 void BM_memory_bandwidth(benchmark::State& st) {
   const int64_t n = int64_t(256) << 20 >> 2;
   AlignedVector<float> a(n, 1.f);

@@ -9,6 +9,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "eval/speed.h"
+#include "kernels/read_bandwidth.h"
 #include "model/packed_ops.h"
 
 namespace gptqt::cli {
@@ -31,14 +32,20 @@ void run_bench(const BenchArgs& a) {
   const char* gemm = batch_gemm() == BatchGemm::int8 ? "int8 GEMM" : "dequantize + sgemm";
   fmt::print(stderr, "host: {}; SIMD path {} (best on this CPU: {}); batches over 16 tokens: {}\n", cpu_model_name(),
              isa_name(active_isa()), isa_name(best_isa()), gemm);
+  // Generation reads every weight once per token: its yardstick is the read bandwidth,
+  // measured now, with the same threads.
+  const kernels::ReadBandwidth bw = kernels::measure_read_bandwidth();
+  fmt::print(stderr, "read bandwidth {:.1f} GB/s ({} threads, median of {} sums of {} MiB)\n",
+             bw.bytes_per_second / 1e9, bw.threads, bw.passes, bw.bytes >> 20);
   for (const std::string& path : a.models) {
     Model m = load_model(path, {a.kernel, a.head});
     for (int d : a.depths)
       GPTQT_CHECK(d + std::max(a.pp, a.tg) <= m.cfg.max_ctx, "{}: depth {} + {} tokens exceed the model's context {}",
                   path, d, std::max(a.pp, a.tg), m.cfg.max_ctx);
     if (!a.json && &path == &a.models.front()) {  // after the first model passed its checks
-      fmt::print("| model | size | bpw (linear) | weights read per token | kernel | head | threads | test | t/s |\n");
-      fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |\n");
+      fmt::print("| model | size | bpw (linear) | weights read per token | kernel | head | threads | test | t/s | "
+                 "of read bandwidth |\n");
+      fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |\n");
     }
     const double bytes = weight_bytes_per_token(m);
     const WeightFootprint size = weight_footprint(m);
@@ -48,17 +55,24 @@ void run_bench(const BenchArgs& a) {
       if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps, d));
     }
     for (const SpeedResult& r : res) {
+      // tg: bytes read per token (weights and the cache at its positions) × tokens/s.
+      const bool tg = r.test.rfind("tg", 0) == 0;
+      const double fraction =
+          tg ? generation_bytes_per_token(m, r.tokens, r.depth) * r.median_tps / bw.bytes_per_second : 0;
       if (a.json)
         rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
                         {"depth", r.depth},
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
-                        {"isa", isa_name(active_isa())}, {"batch_gemm", gemm}, {"cpu", cpu_model_name()}});
+                        {"isa", isa_name(active_isa())}, {"batch_gemm", gemm}, {"cpu", cpu_model_name()},
+                        {"read_bandwidth", bw.bytes_per_second},
+                        {"bytes_per_token", tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0},
+                        {"bandwidth_fraction", fraction}});
       else
-        fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} |\n", path,
+        fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} | {} |\n", path,
                    size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.kernel, a.head, threads,
-                   r.test, r.median_tps, r.stddev_tps);
+                   r.test, r.median_tps, r.stddev_tps, tg ? fmt::format("{:.0f}%", 100 * fraction) : "");
       std::fflush(stdout);
     }
   }

@@ -103,6 +103,19 @@ double weight_bytes_per_token(const Model& m) {
   return b;
 }
 
+double kv_bytes_at(const Model& m, int pos) {
+  double positions = 0;
+  for (int l = 0; l < m.cfg.n_layers; ++l)
+    positions += m.cfg.is_sliding(l) ? std::min(pos, m.cfg.sliding_window) : pos;
+  return positions * 2 * m.cfg.kv_dim() * sizeof(float);
+}
+
+double generation_bytes_per_token(const Model& m, int n_tokens, int depth) {
+  double kv = 0;
+  for (int i = 0; i < n_tokens; ++i) kv += kv_bytes_at(m, depth + i);
+  return weight_bytes_per_token(m) + kv / std::max(n_tokens, 1);
+}
+
 WeightFootprint weight_footprint(const Model& m) {
   WeightFootprint f;
   double params = 0;

@@ -24,6 +24,12 @@ SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions, int 
 
 // Bytes of weights a generated token reads (every linear layer, the head, one embedding row).
 double weight_bytes_per_token(const Model& m);
+// Bytes of keys and values a generated token reads at position `pos` (fp32 cache;
+// sliding-window layers read their window only).
+double kv_bytes_at(const Model& m, int pos);
+// What a tgN test at depth D reads per token on average: the weights, and the cache
+// averaged over positions D .. D + N − 1.
+double generation_bytes_per_token(const Model& m, int n_tokens, int depth);
 
 // What the loaded weights occupy: every linear layer as it runs (packed, int8 or
 // fp32) plus the fp32 embedding tables; and the bits per weight of the linear

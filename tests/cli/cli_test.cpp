@@ -70,6 +70,18 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   EXPECT_EQ(rows[0]["isa"], gptqt::isa_name(gptqt::active_isa()));
   EXPECT_EQ(rows[0]["batch_gemm"], "dequantize + sgemm");
   EXPECT_NE(r.err.find("host: " + gptqt::cpu_model_name() + "; SIMD path "), std::string::npos) << r.err;
+  // Generation against the read bandwidth measured in the same run: bytes per token
+  // (the cache counted, so more at depth) × tokens/s over it; prompt rows have none.
+  EXPECT_NE(r.err.find("read bandwidth "), std::string::npos) << r.err;
+  for (const auto& row : rows) {
+    const double bw = row["read_bandwidth"].get<double>(), bytes = row["bytes_per_token"].get<double>();
+    EXPECT_GT(bw, 1e8);
+    if (row["test"].get<std::string>().rfind("tg", 0) == 0)
+      EXPECT_DOUBLE_EQ(row["bandwidth_fraction"].get<double>(), bytes * row["tps_median"].get<double>() / bw);
+    else
+      EXPECT_EQ(row["bandwidth_fraction"].get<double>(), 0.0);
+  }
+  EXPECT_GT(rows[3]["bytes_per_token"].get<double>(), rows[1]["bytes_per_token"].get<double>());
   expect_one_line_error(run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 1000 -r 1"), "depth past the context");
 }
 

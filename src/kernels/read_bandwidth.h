@@ -1,0 +1,23 @@
+// The read bandwidth a streaming kernel can hope for on this machine, now: the
+// yardstick for generation, where each token reads every weight once. Measured in
+// the same run as the figures it judges, since the hosts here are shared.
+#pragma once
+#include <cstdint>
+
+namespace gptqt::kernels {
+
+// Sum of n floats (n a multiple of 16, a 16-byte aligned), on all OpenMP threads,
+// four independent accumulators per thread so that the adds never limit the loads.
+float sum_floats(const float* a, int64_t n);
+
+struct ReadBandwidth {
+  double bytes_per_second = 0;  // median over the passes
+  int64_t bytes = 0;            // the array each pass reads
+  int passes = 0, threads = 0;
+};
+
+// Sums an array of `bytes` (far larger than any cache) `passes` times after one
+// warm-up pass.
+ReadBandwidth measure_read_bandwidth(int64_t bytes = int64_t(256) << 20, int passes = 5);
+
+}  // namespace gptqt::kernels
