@@ -10,15 +10,21 @@
 # gptqt's packed models (linear 4/3/2-bit g128, and 3-bit with a 4-bit head: speed
 # depends only on bits and group size, not on the method that chose the levels). OUT receives the raw
 # llama-bench and gptqt bench JSON of every round. THREADS (default 2), REPS
-# (default 5) and N_GEN (default 128) tune the runs.
+# (default 5), N_PROMPT (default 512), N_GEN (default 128) and DEPTHS (llama-bench's -d,
+# default 0; e.g. 0,1024) tune the runs; LLAMA_TYPES (default "F32 Q4_0 Q3_K_S Q2_K"),
+# LUT_MODELS (default "rtn4 rtn3 rtn2 rtn3-head4"), FP32 and DEQUANT (default 1; 0 skips
+# those rows) choose what runs, e.g. for a quick depth comparison:
+#   LLAMA_TYPES=Q4_0 LUT_MODELS="rtn3 rtn3-head4" FP32=0 DEQUANT=0 DEPTHS=0,1024 N_PROMPT=0 \
+#     scripts/results/speed_vs_llamacpp.sh LLAMA_BUILD WORK OUT 3
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 llama=$1 work=$2 out=$3 rounds=${4:-2}
-threads=${THREADS:-2} reps=${REPS:-5} ngen=${N_GEN:-128}
+threads=${THREADS:-2} reps=${REPS:-5} ngen=${N_GEN:-128} nprompt=${N_PROMPT:-512} depths=${DEPTHS:-0}
+llama_types=${LLAMA_TYPES:-F32 Q4_0 Q3_K_S Q2_K} lut_models=${LUT_MODELS:-rtn4 rtn3 rtn2 rtn3-head4}
 model=models/SmolLM2-135M-Instruct.Q4_1.gguf
 mkdir -p "$work" "$out"
 
-for type in F32 Q4_0 Q3_K_S Q2_K; do
+for type in $llama_types; do
   [ -f "$work/smollm2-$type.gguf" ] ||
     "$llama/bin/llama-quantize" --allow-requantize "$model" "$work/smollm2-$type.gguf" "$type" > /dev/null 2>&1
 done
@@ -30,17 +36,20 @@ done
   ./build/gptqt quantize -m "$model" --method rtn --bits 3 --group-size 128 --head-bits 4 --head-group-size 64 \
     -o "$work/gptqt-rtn3-head4" > /dev/null 2>&1
 
-llama_models=("$model")
-for type in F32 Q4_0 Q3_K_S Q2_K; do llama_models+=("$work/smollm2-$type.gguf"); done
+llama_models=()
+[ "${FP32:-1}" = 0 ] || llama_models+=("$model")
+for type in $llama_types; do llama_models+=("$work/smollm2-$type.gguf"); done
+lut_paths=()
+for m in $lut_models; do lut_paths+=("$work/gptqt-$m"); done
 for r in $(seq "$rounds"); do
   for m in "${llama_models[@]}"; do
-    "$llama/bin/llama-bench" -m "$m" -t "$threads" -p 512 -n "$ngen" -r "$reps" -o json 2> /dev/null \
+    "$llama/bin/llama-bench" -m "$m" -t "$threads" -p "$nprompt" -n "$ngen" -d "$depths" -r "$reps" -o json 2> /dev/null \
       > "$out/llama_${r}_$(basename "$m" .gguf).json"
   done
-  ./build/gptqt bench -t "$threads" -p 512 -n "$ngen" -r "$reps" --json -m "$model" > "$out/gptqt_${r}_fp32.json"
-  ./build/gptqt bench -t "$threads" -p 512 -n "$ngen" -r "$reps" --json --kernel lut \
-    -m "$work/gptqt-rtn4" "$work/gptqt-rtn3" "$work/gptqt-rtn2" "$work/gptqt-rtn3-head4" > "$out/gptqt_${r}_lut.json"
-  ./build/gptqt bench -t "$threads" -p 0 -n "$ngen" -r "$reps" --json --kernel dequant \
+  bench=(./build/gptqt bench -t "$threads" -n "$ngen" -d "$depths" -r "$reps" --json)
+  [ "${FP32:-1}" = 0 ] || "${bench[@]}" -p "$nprompt" -m "$model" > "$out/gptqt_${r}_fp32.json"
+  "${bench[@]}" -p "$nprompt" --kernel lut -m "${lut_paths[@]}" > "$out/gptqt_${r}_lut.json"
+  [ "${DEQUANT:-1}" = 0 ] || "${bench[@]}" -p 0 --kernel dequant \
     -m "$work/gptqt-rtn4" "$work/gptqt-rtn3" "$work/gptqt-rtn2" > "$out/gptqt_${r}_dequant.json"
 done
 python3 scripts/results/speed_table.py "$out"

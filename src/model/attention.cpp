@@ -9,8 +9,46 @@
 
 namespace gptqt {
 
+namespace {
+
+// Softcap, ALiBi and softmax of one query's scores over the positions it sees.
+void normalize_scores(const AttentionShape& s, float slope, int first, int last, float* row) {
+  if (s.softcap > 0)
+    for (int j = first; j <= last; ++j) row[j] = s.softcap * std::tanh(row[j] / s.softcap);
+  if (slope != 0.f)
+    for (int j = first; j <= last; ++j) row[j] += slope * float(j - last);
+  kernels::softmax_inplace(row + first, last + 1 - first);
+}
+
+// One query (a generated token): each head is two matrix-vector products over the
+// positions it sees, the heads split over the threads. Two sgemm calls per head
+// (18 per layer for SmolLM2) each on one thread cost more than the products did.
+void attend_one_query(const AttentionShape& s, const float* q, const float* k, const float* v, int S,
+                      const std::vector<float>& alibi, float* out) {
+  const int hd = s.head_dim, kd = s.n_kv_heads * hd, group = s.n_heads / s.n_kv_heads;
+  const int last = S - 1, first = s.window > 0 ? std::max(0, last - s.window + 1) : 0, n = last + 1 - first;
+  const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
+#pragma omp parallel if (size_t(s.n_heads) * n * hd >= (size_t(1) << 15))
+  {
+    std::vector<float> scores(static_cast<size_t>(S), 0.f);
+#pragma omp for schedule(static)
+    for (int h = 0; h < s.n_heads; ++h) {
+      const int kh = h / group;
+      // Inside the parallel region OpenBLAS (its OpenMP build) runs on the calling thread.
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, n, hd, scale, k + size_t(first) * kd + kh * hd, kd, q + h * hd, 1, 0.f,
+                  scores.data() + first, 1);
+      normalize_scores(s, alibi.empty() ? 0.f : alibi[h], first, last, scores.data());
+      cblas_sgemv(CblasRowMajor, CblasTrans, n, hd, 1.f, v + size_t(first) * kd + kh * hd, kd, scores.data() + first,
+                  1, 0.f, out + h * hd, 1);
+    }
+  }
+}
+
+}  // namespace
+
 void causal_attention(const AttentionShape& s, const float* q, int T, const float* k, const float* v, int S,
                       const std::vector<float>& alibi, float* out) {
+  if (T == 1) return attend_one_query(s, q, k, v, S, alibi, out);
   const int hd = s.head_dim, qd = s.n_heads * hd, kd = s.n_kv_heads * hd;
   const int group = s.n_heads / s.n_kv_heads;
   const int p0 = S - T;  // position of the first query
@@ -32,11 +70,7 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions first..last
         const int first = s.window > 0 ? std::max(0, last - s.window + 1) : 0;
-        if (s.softcap > 0)
-          for (int j = first; j <= last; ++j) row[j] = s.softcap * std::tanh(row[j] / s.softcap);
-        if (slope != 0.f)
-          for (int j = first; j <= last; ++j) row[j] += slope * float(j - last);
-        kernels::softmax_inplace(row + first, last + 1 - first);
+        normalize_scores(s, slope, first, last, row);
         std::fill(row, row + first, 0.f);
         std::fill(row + last + 1, row + keys, 0.f);
       }

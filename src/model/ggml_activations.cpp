@@ -16,7 +16,7 @@ ActivationGrid ggml_activation_grid(uint32_t ggml_type) {
     case GgmlType::F16: return ActivationGrid::f16;
     case GgmlType::BF16: return ActivationGrid::bf16;
     case GgmlType::Q4_0: case GgmlType::Q5_0: case GgmlType::Q8_0:
-    case GgmlType::IQ4_NL: case GgmlType::MXFP4:
+    case GgmlType::IQ4_NL: case GgmlType::MXFP4: case GgmlType::NVFP4: case GgmlType::Q1_0:
       return ActivationGrid::q8_0;
     case GgmlType::Q4_1: case GgmlType::Q5_1: return ActivationGrid::q8_1;
     case GgmlType::Q2_K: case GgmlType::Q3_K: case GgmlType::Q4_K: case GgmlType::Q5_K: case GgmlType::Q6_K:
