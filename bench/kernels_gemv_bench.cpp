@@ -119,7 +119,7 @@ void BM_sgemv_openblas(benchmark::State& st) {
   report(st, bytes, rows, cols);
 }
 
-// The read bandwidth a streaming kernel can hope for (eval/read_bandwidth.h).
+// The read bandwidth a streaming kernel can hope for (kernels/read_bandwidth.h).
 void BM_memory_bandwidth(benchmark::State& st) {
   const int64_t n = int64_t(256) << 20 >> 2;
   AlignedVector<float> a(n, 1.f);

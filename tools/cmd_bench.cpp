@@ -57,8 +57,8 @@ void run_bench(const BenchArgs& a) {
     for (const SpeedResult& r : res) {
       // tg: bytes read per token (weights and the cache at its positions) × tokens/s.
       const bool tg = r.test.rfind("tg", 0) == 0;
-      const double fraction =
-          tg ? generation_bytes_per_token(m, r.tokens, r.depth) * r.median_tps / bw.bytes_per_second : 0;
+      const double tg_bytes = tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0;
+      const double fraction = tg_bytes * r.median_tps / bw.bytes_per_second;
       if (a.json)
         rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
                         {"depth", r.depth},
@@ -67,7 +67,7 @@ void run_bench(const BenchArgs& a) {
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
                         {"isa", isa_name(active_isa())}, {"batch_gemm", gemm}, {"cpu", cpu_model_name()},
                         {"read_bandwidth", bw.bytes_per_second},
-                        {"bytes_per_token", tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0},
+                        {"bytes_per_token", tg_bytes},
                         {"bandwidth_fraction", fraction}});
       else
         fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} | {} |\n", path,

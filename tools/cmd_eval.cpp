@@ -150,7 +150,7 @@ void register_eval(CLI::App& app) {
   add_threads_option(*cmd, a->threads);
   cmd->add_flag("--ggml-activations", a->ggml_activations,
                 "round each layer's inputs as llama.cpp's CPU backend does for its GGUF type (Q8_0, Q8_1, Q8_K, "
-                "fp16), so that PPL and KLD match llama-perplexity's on the same file");
+                "fp16), so that PPL and KLD follow llama-perplexity's on the same file (docs/results.md §8)");
   cmd->add_flag("--json", a->json, "print one JSON object as the last line of stdout");
   cmd->callback([a, cmd] {
     a->protocol_given = cmd->count("--protocol") > 0;

@@ -125,11 +125,17 @@ class RoundedInputLinear : public LinearOp {
 
 }  // namespace
 
-std::unique_ptr<LinearOp> with_ggml_activations(std::unique_ptr<LinearOp> op, uint32_t ggml_type) {
-  const ActivationGrid g = ggml_activation_grid(ggml_type);
+std::unique_ptr<LinearOp> with_ggml_activations(std::unique_ptr<LinearOp> op, uint32_t ggml_type,
+                                                const std::string& what) {
+  ActivationGrid g;
+  try {
+    g = ggml_activation_grid(ggml_type);
+  } catch (const Error& e) {
+    fail("{}: {}", what, e.what());
+  }
   if (g == ActivationGrid::f32) return op;
-  GPTQT_CHECK(op->cols() % activation_grid_block(g) == 0, "a {} weight with {} columns: not whole blocks of {}",
-              ggml_type_name(ggml_type), op->cols(), activation_grid_block(g));
+  GPTQT_CHECK(op->cols() % activation_grid_block(g) == 0, "{}: a {} weight with {} columns: not whole blocks of {}",
+              what, ggml_type_name(ggml_type), op->cols(), activation_grid_block(g));
   return std::make_unique<RoundedInputLinear>(std::move(op), g);
 }
 

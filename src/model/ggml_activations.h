@@ -2,7 +2,7 @@
 // it first rounds each activation row to the weight type's "vec_dot_type" (Q8_0
 // for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the k- and i-quants, fp16 for
 // F16, bf16 for BF16) and multiplies in integers. That rounding moves its
-// perplexity by 0.2-0.5% and its KL divergence by 0.003-0.006 nats on 135M-270M
+// perplexity by 0.2-0.6% and its KL divergence by 0.003-0.006 nats on 135M-270M
 // models, so scores of the same GGUF file agree between the two programs only when
 // gptqt rounds the same way (`eval --ggml-activations`).
 #pragma once
@@ -29,6 +29,8 @@ void round_activations(ActivationGrid g, float* x, int64_t n);
 
 // `op` with each input row rounded to the grid of `ggml_type` before it multiplies
 // (its kind() then names the grid: "f32+q8_0"); `op` itself when that grid is f32.
-std::unique_ptr<LinearOp> with_ggml_activations(std::unique_ptr<LinearOp> op, uint32_t ggml_type);
+// `what` names the tensor in errors.
+std::unique_ptr<LinearOp> with_ggml_activations(std::unique_ptr<LinearOp> op, uint32_t ggml_type,
+                                                const std::string& what);
 
 }  // namespace gptqt

@@ -98,8 +98,9 @@ class Reader {
   // op, which holds the weights of tensor `name`, as llama.cpp would run it if asked.
   std::unique_ptr<LinearOp> as_stored(const std::string& name, std::unique_ptr<LinearOp> op) const {
     if (!run_.ggml_activations) return op;
-    const std::optional<uint32_t> type = src_.ggml_type(resolve(name));
-    return type ? with_ggml_activations(std::move(op), *type) : std::move(op);
+    const std::string n = resolve(name);
+    const std::optional<uint32_t> type = src_.ggml_type(n);
+    return type ? with_ggml_activations(std::move(op), *type, src_.describe() + ": tensor " + n) : std::move(op);
   }
 
   // A packed layer's tensors are named after the weight's name without ".weight".

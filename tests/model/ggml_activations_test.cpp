@@ -120,7 +120,7 @@ TEST(GgmlActivations, TheWrappedLayerMultipliesTheRoundedRows) {
   std::vector<float> w(size_t(rows) * cols), x(size_t(T) * cols);
   for (float& v : w) v = nd(rng);
   for (float& v : x) v = nd(rng);
-  auto op = with_ggml_activations(std::make_unique<DenseLinear>(rows, cols, w), uint32_t(GgmlType::Q4_0));
+  auto op = with_ggml_activations(std::make_unique<DenseLinear>(rows, cols, w), uint32_t(GgmlType::Q4_0), "w");
   EXPECT_EQ(op->kind(), "f32+q8_0");
   std::vector<float> y(size_t(T) * rows), want(size_t(T) * rows), xr = x;
   op->forward(x.data(), T, y.data());
@@ -133,9 +133,9 @@ TEST(GgmlActivations, TheWrappedLayerMultipliesTheRoundedRows) {
   // F32 weights multiply fp32 inputs in llama.cpp too: the op comes back as it was.
   auto dense = std::make_unique<DenseLinear>(rows, cols, w);
   const LinearOp* raw = dense.get();
-  EXPECT_EQ(with_ggml_activations(std::move(dense), uint32_t(GgmlType::F32)).get(), raw);
+  EXPECT_EQ(with_ggml_activations(std::move(dense), uint32_t(GgmlType::F32), "w").get(), raw);
   EXPECT_THROW(with_ggml_activations(std::make_unique<DenseLinear>(rows, 48, std::vector<float>(rows * 48)),
-                                     uint32_t(GgmlType::Q4_0)),
+                                     uint32_t(GgmlType::Q4_0), "w"),
                Error);
 }
 
