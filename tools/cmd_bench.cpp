@@ -18,7 +18,7 @@ namespace {
 
 struct BenchArgs {
   std::vector<std::string> models;
-  std::string kernel = "lut", head = "int8";
+  LoadOptions load{.kernel = "lut", .head = "int8"};
   int pp = 512, tg = 128, reps = 5, threads = 0;
   std::vector<int> depths = {0};
   bool json = false;
@@ -29,7 +29,7 @@ void run_bench(const BenchArgs& a) {
   const int threads = omp_get_max_threads();
   nlohmann::json rows = nlohmann::json::array();
   // Speed figures mean something only with their host and the paths that made them.
-  const char* gemm = batch_gemm() == BatchGemm::int8 ? "int8 GEMM" : "dequantize + sgemm";
+  const char* gemm = batch_gemm_description(parse_batch_gemm(a.load.batch_gemm));
   fmt::print(stderr, "host: {}; SIMD path {} (best on this CPU: {}); batches over 16 tokens: {}\n", cpu_model_name(),
              isa_name(active_isa()), isa_name(best_isa()), gemm);
   // Generation reads every weight once per token: its yardstick is the read bandwidth,
@@ -38,7 +38,7 @@ void run_bench(const BenchArgs& a) {
   fmt::print(stderr, "read bandwidth {:.1f} GB/s ({} threads, median of {} sums of {} MiB)\n",
              bw.bytes_per_second / 1e9, bw.threads, bw.passes, bw.bytes >> 20);
   for (const std::string& path : a.models) {
-    Model m = load_model(path, {a.kernel, a.head});
+    Model m = load_model(path, a.load);
     for (int d : a.depths)
       GPTQT_CHECK(d + std::max(a.pp, a.tg) <= m.cfg.max_ctx, "{}: depth {} + {} tokens exceed the model's context {}",
                   path, d, std::max(a.pp, a.tg), m.cfg.max_ctx);
@@ -60,7 +60,7 @@ void run_bench(const BenchArgs& a) {
       const double tg_bytes = tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0;
       const double fraction = tg_bytes * r.median_tps / bw.bytes_per_second;
       if (a.json)
-        rows.push_back({{"model", path}, {"kernel", a.kernel}, {"head", a.head}, {"threads", threads}, {"test", r.test},
+        rows.push_back({{"model", path}, {"kernel", a.load.kernel}, {"head", a.load.head}, {"threads", threads}, {"test", r.test},
                         {"depth", r.depth},
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
@@ -71,7 +71,7 @@ void run_bench(const BenchArgs& a) {
                         {"bandwidth_fraction", fraction}});
       else
         fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} | {} |\n", path,
-                   size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.kernel, a.head, threads,
+                   size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.load.kernel, a.load.head, threads,
                    r.test, r.median_tps, r.stddev_tps, tg ? fmt::format("{:.0f}%", 100 * fraction) : "");
       std::fflush(stdout);
     }
@@ -98,7 +98,7 @@ void register_bench(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "print one JSON array instead of the table");
-  add_load_options(*cmd, a->kernel, a->head);
+  add_load_options(*cmd, a->load);
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_bench(*a); });
 }

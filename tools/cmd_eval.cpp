@@ -19,7 +19,7 @@ namespace gptqt::cli {
 namespace {
 
 struct EvalArgs {
-  std::string kernel = "lut", head = "f32";
+  LoadOptions load{.kernel = "lut", .head = "f32"};
   std::string model, text = "wikitext2", protocol = "gptq";
   std::string kld_base, kld;  // llama.cpp's base-logits file: written, or read
   int ctx = 0, max_windows = 0, threads = 0;
@@ -50,9 +50,7 @@ void run_eval(const EvalArgs& a) {
   if (!a.kld_base.empty())
     GPTQT_CHECK(!std::filesystem::exists(a.kld_base), "{} exists; remove it or name another file", a.kld_base);
 
-  LoadOptions load;
-  load.kernel = a.kernel;
-  load.head = a.head;
+  LoadOptions load = a.load;
   load.ggml_activations = a.ggml_activations;
   Model model = load_model(a.model, load);
   Tokenizer tok = load_model_tokenizer(a.model);
@@ -146,7 +144,7 @@ void register_eval(CLI::App& app) {
                   "score this model against the base log-probabilities in FILE (written by --kld-base or by "
                   "llama-perplexity --kl-divergence-base) and print llama.cpp's KL-divergence statistics")
       ->check(CLI::ExistingFile);
-  add_load_options(*cmd, a->kernel, a->head);
+  add_load_options(*cmd, a->load);
   add_threads_option(*cmd, a->threads);
   cmd->add_flag("--ggml-activations", a->ggml_activations,
                 "round each layer's inputs as llama.cpp's CPU backend does for its GGUF type (Q8_0, Q8_1, Q8_K, "

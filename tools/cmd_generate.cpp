@@ -14,7 +14,7 @@ namespace gptqt::cli {
 namespace {
 
 struct GenerateArgs {
-  std::string kernel = "lut", head = "int8";
+  LoadOptions load{.kernel = "lut", .head = "int8"};
   std::string model, prompt = "Once upon a time", chat, system, chat_template;
   int n = 128, threads = 0;
   SamplerOptions sampler;
@@ -23,7 +23,7 @@ struct GenerateArgs {
 
 void run_generate(const GenerateArgs& a) {
   apply_threads(a.threads);
-  Model model = load_model(a.model, {a.kernel, a.head});
+  Model model = load_model(a.model, a.load);
   Tokenizer tok = load_model_tokenizer(a.model);
   std::vector<int32_t> stop;
   if (!a.ignore_eos && tok.eos_id() >= 0) stop.push_back(tok.eos_id());
@@ -80,7 +80,7 @@ void register_generate(CLI::App& app) {
   cmd->add_option("--top-p", a->sampler.top_p, "nucleus mass")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   add_seed_option(*cmd, a->sampler.seed, "sampling seed");
   cmd->add_flag("--ignore-eos", a->ignore_eos, "keep going past the end-of-text token");
-  add_load_options(*cmd, a->kernel, a->head);
+  add_load_options(*cmd, a->load);
   add_threads_option(*cmd, a->threads);
   cmd->callback([a] { run_generate(*a); });
 }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "model/model.h"
+
 namespace gptqt::cli {
 
 void register_eval(CLI::App& app);
@@ -15,8 +17,9 @@ void register_tokenize(CLI::App& app);
 void register_export(CLI::App& app);
 void register_report(CLI::App& app);
 
-// --kernel and --head: how a loaded model runs its packed layers and its head.
-void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head);
+// --kernel, --head and --batch-gemm: how a loaded model runs its packed layers
+// and its head (the fields of LoadOptions; their values now are the defaults).
+void add_load_options(CLI::App& cmd, LoadOptions& load);
 
 // --seed N: a non-negative integer.
 void add_seed_option(CLI::App& cmd, uint64_t& seed, const std::string& help);

@@ -21,12 +21,17 @@ void add_seed_option(CLI::App& cmd, uint64_t& seed, const std::string& help) {
   cmd.add_option("--seed", seed, help)->check(digits)->capture_default_str();
 }
 
-void add_load_options(CLI::App& cmd, std::string& kernel, std::string& head) {
-  cmd.add_option("--kernel", kernel, "packed layers run by lut, dequant (linear grids) or f32")
+void add_load_options(CLI::App& cmd, LoadOptions& load) {
+  cmd.add_option("--kernel", load.kernel, "packed layers run by lut, dequant (linear grids) or f32")
       ->check(CLI::IsMember({"lut", "dequant", "f32"}))
       ->capture_default_str();
-  cmd.add_option("--head", head, "output head: f32 as loaded, or int8 (per-32 scales)")
+  cmd.add_option("--head", load.head, "output head: f32 as loaded, or int8 (per-32 scales)")
       ->check(CLI::IsMember({"f32", "int8"}))
+      ->capture_default_str();
+  cmd.add_option("--batch-gemm", load.batch_gemm,
+                 "packed layers' batches (prompts, perplexity): auto (int8 GEMM on linear grids, which it holds "
+                 "exactly; dequantize + sgemm on other codings), int8 or sgemm")
+      ->check(CLI::IsMember({"auto", "int8", "sgemm"}))
       ->capture_default_str();
 }
 

@@ -22,4 +22,8 @@ struct ActivationOutlier {
 // returns how many there were (0 to kMaxOutliers).
 int extract_outliers(float* x, int cols, ActivationOutlier* out);
 
+namespace detail {
+bool any_above_avx2(const float* x, int n, float limit);  // any |x[c]| > limit, c < n
+}  // namespace detail
+
 }  // namespace gptqt::kernels

@@ -29,6 +29,7 @@ std::string bias_name(const std::string& weight_name) { return weight_base(weigh
 struct LinearRun {
   PackedKernel kernel = PackedKernel::lut;  // packed layers
   bool ggml_activations = false;            // GGUF layers round their inputs as llama.cpp does
+  BatchGemm batch_gemm = BatchGemm::automatic;  // packed layers' batches
 };
 
 class Reader {
@@ -87,7 +88,7 @@ class Reader {
       PackedLinear q = read_packed_linear(*packed_, base);
       GPTQT_CHECK(q.rows == rows && q.cols == cols, "{}: {} is {}x{}, the config implies {}x{}", src_.describe(),
                   base, q.rows, q.cols, rows, cols);
-      l.op = make_packed_op(std::move(q), run_.kernel);
+      l.op = make_packed_op(std::move(q), run_.kernel, run_.batch_gemm);
     } else {
       l.op = as_stored(name, std::make_unique<DenseLinear>(rows, cols, get(name, {rows, cols})));
     }
@@ -306,7 +307,8 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   std::shared_ptr<const TensorSource> src;
   std::shared_ptr<const SafetensorsFile> packed;
   const TensorNames* names;
-  const LinearRun run{parse_packed_kernel(options.kernel), options.ggml_activations};
+  const LinearRun run{parse_packed_kernel(options.kernel), options.ggml_activations,
+                      parse_batch_gemm(options.batch_gemm)};
   nlohmann::json header;  // a packed model's
   if (is_packed_model(path)) {
     header = read_packed_header(path);

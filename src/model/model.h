@@ -99,6 +99,9 @@ struct LoadOptions {
   // Round each GGUF layer's inputs as llama.cpp's CPU backend does for the layer's
   // type (model/ggml_activations.h), so that scores match llama-perplexity's.
   bool ggml_activations = false;
+  // How packed layers multiply batches (prompts, perplexity windows): "auto" (the
+  // int8 GEMM where it holds the weights exactly), "int8" or "sgemm" (packed_ops.h).
+  std::string batch_gemm = "auto";
 };
 
 // Loads a GGUF file, a Hugging Face checkpoint folder (config.json +

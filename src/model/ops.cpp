@@ -1,6 +1,9 @@
 #include "model/ops.h"
 
+#include <algorithm>
 #include <cmath>
+
+#include "kernels/silu.h"
 
 namespace gptqt {
 
@@ -34,10 +37,13 @@ float gelu_tanh(float v) { return 0.5f * v * (1.f + std::tanh(0.7978845608f * v 
 
 void apply_activation(ActKind kind, float* x, const float* up, size_t n) {
   switch (kind) {
-    case ActKind::silu_gated:
+    case ActKind::silu_gated: {
+      constexpr size_t kRun = 4096;
+      const size_t runs = (n + kRun - 1) / kRun;
 #pragma omp parallel for schedule(static) if (n > kParallelElements)
-      for (size_t i = 0; i < n; ++i) x[i] = x[i] / (1.f + std::exp(-x[i])) * up[i];
+      for (size_t r = 0; r < runs; ++r) kernels::silu_gated(x + r * kRun, up + r * kRun, std::min(kRun, n - r * kRun));
       break;
+    }
     case ActKind::relu:
       for (size_t i = 0; i < n; ++i) x[i] = x[i] > 0.f ? x[i] : 0.f;
       break;

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-
 #include "core/error.h"
 #include "kernels/dequant_gemv.h"
 #include "kernels/dequantize.h"
@@ -25,14 +23,17 @@ const char* packed_kernel_name(PackedKernel k) {
   return k == PackedKernel::lut ? "lut" : k == PackedKernel::dequant ? "dequant" : "f32";
 }
 
-BatchGemm batch_gemm() {
-  static const BatchGemm chosen = [] {
-    const char* e = std::getenv("GPTQT_BATCH_GEMM");
-    if (!e || std::string(e) == "sgemm") return BatchGemm::sgemm;
-    if (std::string(e) == "int8") return BatchGemm::int8;
-    fail("GPTQT_BATCH_GEMM={}: expected int8 or sgemm", e);
-  }();
-  return chosen;
+BatchGemm parse_batch_gemm(const std::string& s) {
+  if (s == "auto") return BatchGemm::automatic;
+  if (s == "int8") return BatchGemm::int8;
+  if (s == "sgemm") return BatchGemm::sgemm;
+  fail("unknown batch GEMM \"{}\" (auto, int8 or sgemm)", s);
+}
+
+const char* batch_gemm_description(BatchGemm g) {
+  return g == BatchGemm::int8    ? "int8 GEMM"
+         : g == BatchGemm::sgemm ? "dequantize + sgemm"
+                                 : "int8 GEMM on linear grids, dequantize + sgemm on other codings";
 }
 
 namespace {
@@ -41,7 +42,10 @@ namespace {
 // large-batch path through dequantized row tiles and sgemm.
 class PackedOpBase : public LinearOp {
  public:
-  explicit PackedOpBase(PackedLinear q) : q_(std::move(q)) {}
+  PackedOpBase(PackedLinear q, BatchGemm batch)
+      : q_(std::move(q)),
+        int8_batches_(batch == BatchGemm::int8 ||
+                      (batch == BatchGemm::automatic && kernels::int8_gemm_is_exact(q_.view()))) {}
   int rows() const override { return q_.rows; }
   int cols() const override { return q_.cols; }
 
@@ -57,7 +61,7 @@ class PackedOpBase : public LinearOp {
     }
     if (T <= kSmallBatch)
       small_batch(in, T, y);
-    else if (batch_gemm() == BatchGemm::int8)
+    else if (int8_batches_)
       kernels::int8_gemm(q_.view(), in, T, y);
     else
       tiled_sgemm(in, T, y);
@@ -74,11 +78,12 @@ class PackedOpBase : public LinearOp {
                    T, y);
   }
   PackedLinear q_;
+  bool int8_batches_;  // batches through the int8 GEMM (else dequantize + sgemm)
 };
 
 class LutLinear : public PackedOpBase {
  public:
-  explicit LutLinear(PackedLinear q) : PackedOpBase(std::move(q)), lut_(kernels::repack_for_lut(this->q().view())) {}
+  LutLinear(PackedLinear q, BatchGemm batch) : PackedOpBase(std::move(q), batch), lut_(kernels::repack_for_lut(this->q().view())) {}
   size_t weight_bytes() const override { return size_t(lut_.weight_bytes()); }
   std::string kind() const override { return fmt::format("lut{}g{}", q().bits, q().group_size); }
 
@@ -91,7 +96,7 @@ class LutLinear : public PackedOpBase {
 
 class DequantLinear : public PackedOpBase {
  public:
-  explicit DequantLinear(PackedLinear q) : PackedOpBase(std::move(q)), lin_(make_linear(this->q())) {}
+  DequantLinear(PackedLinear q, BatchGemm batch) : PackedOpBase(std::move(q), batch), lin_(make_linear(this->q())) {}
   size_t weight_bytes() const override {
     return lin_.qweight.size() * 4 + (lin_.scale.size() + lin_.zero.size()) * 2;
   }
@@ -128,15 +133,15 @@ class DequantLinear : public PackedOpBase {
 
 }  // namespace
 
-std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel) {
+std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel, BatchGemm batch) {
   GPTQT_CHECK(q.bits <= 4, "a packed layer of {} bits: the kernels run 1 to 4", q.bits);
   if (kernel == PackedKernel::f32) {
     const int rows = q.rows, cols = q.cols;
     return std::make_unique<DenseLinear>(rows, cols, q.dequantize());
   }
   if (kernel == PackedKernel::dequant && !q.scale.empty() && q.bits >= 2)
-    return std::make_unique<DequantLinear>(std::move(q));
-  return std::make_unique<LutLinear>(std::move(q));
+    return std::make_unique<DequantLinear>(std::move(q), batch);
+  return std::make_unique<LutLinear>(std::move(q), batch);
 }
 
 }  // namespace gptqt

@@ -3,10 +3,13 @@
 //   dequant  linear-grid weights (RTN/GPTQ) through the dequantize-and-multiply
 //            kernel, the "GPTQ kernel" baseline of the GPTQT paper;
 //   f32      the dequantized matrix through sgemm (the reference path).
-// Batches above kSmallBatch (prompt processing, perplexity) dequantize a tile of
-// rows to fp32 at a time and multiply it by sgemm; GPTQT_BATCH_GEMM=int8 takes the
-// int8 GEMM (kernels/int8_gemm.h) instead, not yet the default: it costs SmolLM2
-// 3-bit 1.2% of perplexity (issue 15's bar is 0.5%; docs/performance.md).
+// Batches above kSmallBatch (prompt processing, perplexity) go through the int8
+// GEMM (kernels/int8_gemm.h) where it holds the weights exactly (linear grids: RTN,
+// GPTQ), and otherwise dequantize a tile of rows to fp32 at a time and multiply it
+// by sgemm: on binary codings the int8 GEMM's 8-bit codes cost SmolLM2 3-bit 1.2%
+// of perplexity, over the 0.5% the issue allows (docs/performance.md, "Int8 GEMM").
+// BatchGemm::int8 or ::sgemm makes every layer take one path (comparisons;
+// LoadOptions::batch_gemm, the CLI's --batch-gemm).
 #pragma once
 #include <memory>
 #include <string>
@@ -22,10 +25,11 @@ const char* packed_kernel_name(PackedKernel k);
 
 inline constexpr int kSmallBatch = 16;
 
-enum class BatchGemm { int8, sgemm };
-BatchGemm batch_gemm();  // GPTQT_BATCH_GEMM, read once (default sgemm)
+enum class BatchGemm { automatic, int8, sgemm };
+BatchGemm parse_batch_gemm(const std::string& s);  // "auto", "int8" or "sgemm"
+const char* batch_gemm_description(BatchGemm g);
 
 // dequant falls back to lut for layers without a linear grid (BCQ, GPTQT) or at 1 bit.
-std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel);
+std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel, BatchGemm batch = BatchGemm::automatic);
 
 }  // namespace gptqt

@@ -11,6 +11,7 @@
 
 #include "cli_util.h"
 #include "core/cpu_features.h"
+#include "model/packed_ops.h"
 
 using namespace gptqt::test;
 
@@ -68,7 +69,7 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   EXPECT_EQ(rows[3]["depth"], 16);
   // The host and the paths that made the figures, in every row and on stderr.
   EXPECT_EQ(rows[0]["isa"], gptqt::isa_name(gptqt::active_isa()));
-  EXPECT_EQ(rows[0]["batch_gemm"], "dequantize + sgemm");
+  EXPECT_EQ(rows[0]["batch_gemm"], gptqt::batch_gemm_description(gptqt::BatchGemm::automatic));
   EXPECT_NE(r.err.find("host: " + gptqt::cpu_model_name() + "; SIMD path "), std::string::npos) << r.err;
   // Generation against the read bandwidth measured in the same run: bytes per token
   // (the cache counted, so more at depth) × tokens/s over it; prompt rows have none.

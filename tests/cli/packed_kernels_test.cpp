@@ -90,13 +90,22 @@ void check_model(const std::string& source, int bits, int group, const std::vect
   EXPECT_LT(gl.worst_rel, lut_tol);
   EXPECT_LT(gd.worst_rel, dequant_tol);
   EXPECT_EQ(gd.argmax_same, gd.steps);
-  // A whole-sequence pass (more than kSmallBatch tokens) expands the packed weights
-  // for sgemm: the f32 path's weights, up to summation order. Scoring only the last
-  // position gives that position's row of the whole pass.
+  // A whole-sequence pass (more than kSmallBatch tokens) multiplies these linear grids
+  // by the int8 GEMM: the weights exactly, the activations rounded to 8 bits per 32
+  // columns, within the LUT path's tolerance. Through sgemm on expanded tiles instead,
+  // it is the f32 path up to summation order. Scoring only the last position gives
+  // that position's row of the whole pass.
   ASSERT_GT(seq.size(), size_t(kSmallBatch));
   const std::vector<float> whole = f32.forward(seq);
   const std::vector<float> whole_last(whole.end() - f32.cfg.vocab, whole.end());
   for (const Model* m : {&lut, &deq}) {
+    const double err = relative_error(whole, m->forward(seq));
+    std::printf("whole pass through the int8 GEMM: worst relative logit error %.2e\n", err);
+    EXPECT_LT(err, lut_tol);
+  }
+  const Model lut_sgemm = load_model(packed, {.kernel = "lut", .batch_gemm = "sgemm"});
+  const Model deq_sgemm = load_model(packed, {.kernel = "dequant", .batch_gemm = "sgemm"});
+  for (const Model* m : {&lut_sgemm, &deq_sgemm}) {
     EXPECT_LT(relative_error(whole, m->forward(seq)), 1e-5);
     EXPECT_LT(relative_error(whole_last, m->forward(seq, nullptr, LogitsFor::last)), 1e-5);
   }
@@ -234,7 +243,8 @@ TEST(PackedKernels, MixedWidthsRoundTrip) {
   for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = int32_t(3 + (i * 37) % 250);
   const std::vector<float> expected = m.forward(tokens);
   for (const char* kernel : {"f32", "dequant", "lut"}) {
-    const Model packed = load_model(out, {kernel});
+    // sgemm for batches: the plan's 1-bit layers are a linear grid, which would take the int8 GEMM.
+    const Model packed = load_model(out, {.kernel = kernel, .batch_gemm = "sgemm"});
     for (int b = 0; std::string(kernel) != "f32" && b < m.cfg.n_layers; ++b)  // f32 expands on load
       for (int role = 0; role < kNumLinearRoles; ++role) {
         const quant::LayerWidth w = plan.width(b, LinearRole(role));  // GPTQT layers run on the LUT kernel
