@@ -4,7 +4,7 @@
 Every round holds llama_<round>_<model>.json (llama-bench -o json) and
 gptqt_<round>_<kernel>.json (gptqt bench --json). Each row gives the median
 t/s over its samples, taken per round and then the median over rounds; its
-ratio to llama.cpp's Q4_0 in the same test of the same round, for each tg test;
+ratio to llama.cpp's Q4_0 in the same test of the same round, for every test;
 and for gptqt's rows the fraction of the read bandwidth its first tg test reached
 (gptqt bench measures the bandwidth in the same run).
 """
@@ -52,18 +52,18 @@ def main(out):
     tests = sorted({t for l in tps for t in tps[l]}, key=lambda t: (t[:2] != "pp", t))
     tgs = [t for t in tests if t.startswith("tg")]
     header = ("| model | size MiB | " + " | ".join(f"{t} t/s" for t in tests) + " | " +
-              " | ".join(f"{t} vs llama.cpp Q4_0" for t in tgs) + " | of read bandwidth |")
+              " | ".join(f"{t} vs llama.cpp Q4_0" for t in tests) + " | of read bandwidth |")
     print(header)
-    print("|---|---:|" + "---:|" * (len(tests) + len(tgs) + 1))
+    print("|---|---:|" + "---:|" * (2 * len(tests) + 1))
     for label in tps:
         cells = []
         for t in tests:
             v = tps[label].get(t)
             cells.append(f"{statistics.median(v.values()):.1f}" if v else "")
-        for tg in tgs:
+        for t in tests:
             rs = []
-            if ref and tg in tps[label] and tg in tps[ref]:
-                rs = [tps[label][tg][r] / tps[ref][tg][r] for r in tps[label][tg] if r in tps[ref][tg]]
+            if ref and t in tps[label] and t in tps[ref]:
+                rs = [tps[label][t][r] / tps[ref][t][r] for r in tps[label][t] if r in tps[ref][t]]
             cells.append(f"{statistics.median(rs):.2f}x" if rs else "")
         bw = bandwidth[label].get(tgs[0]) if tgs else None
         cells.append(f"{100 * statistics.median(bw.values()):.0f}%" if bw else "")

@@ -54,18 +54,23 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
   const int p0 = S - T;  // position of the first query
   const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
   // Queries in chunks: a chunk only needs the keys up to its last position, which
-  // halves the work of a full causal window.
-  constexpr int kChunk = 256;
-  std::vector<float> scores(size_t(std::min(T, kChunk)) * S);
-  for (int h = 0; h < s.n_heads; ++h) {
-    const int kh = h / group;
-    const float slope = alibi.empty() ? 0.f : alibi[h];
-    for (int t0 = 0; t0 < T; t0 += kChunk) {
+  // halves the work of a full causal window. Each (head, chunk) is one task of two
+  // single-threaded sgemm calls, the costliest (last) chunks handed out first: one
+  // parallel region per layer, where sgemm's own threads met at every call.
+  constexpr int kChunk = 64;
+  const int chunks = (T + kChunk - 1) / kChunk, tasks = chunks * s.n_heads;
+#pragma omp parallel if (size_t(T) * S * qd >= (size_t(1) << 20))
+  {
+    std::vector<float> scores(size_t(std::min(T, kChunk)) * S);
+#pragma omp for schedule(dynamic)
+    for (int task = 0; task < tasks; ++task) {
+      const int h = task % s.n_heads, kh = h / group, t0 = (chunks - 1 - task / s.n_heads) * kChunk;
+      const float slope = alibi.empty() ? 0.f : alibi[h];
       const int n = std::min(kChunk, T - t0);
       const int keys = p0 + t0 + n;  // positions 0..keys-1 are visible to some query of the chunk
+      // Inside the parallel region OpenBLAS (its OpenMP build) runs on the calling thread.
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd,
                   k + kh * hd, kd, 0.f, scores.data(), keys);
-#pragma omp parallel for schedule(static) if (size_t(n) * keys > (size_t(1) << 17))
       for (int t = 0; t < n; ++t) {
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions first..last

@@ -112,8 +112,9 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
                                               : std::vector<double>();
     const std::vector<double>& f = local ? w.rope_inv_freq_local : by_length.empty() ? w.rope_inv_freq : by_length;
     const float af = local ? 1.f : cfg.rope_scaling.attn_factor;
-    apply_rope(cfg.rope_style, f, af, q.data(), T, cfg.n_heads, cfg.head_dim, pos0);
-    apply_rope(cfg.rope_style, f, af, k_new, T, cfg.n_kv_heads, cfg.head_dim, pos0);
+    const RopeAngles angles = rope_angles(f, af, T, pos0);
+    apply_rope(cfg.rope_style, angles, q.data(), cfg.n_heads, cfg.head_dim);
+    apply_rope(cfg.rope_style, angles, k_new, cfg.n_kv_heads, cfg.head_dim);
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;

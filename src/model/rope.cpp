@@ -88,15 +88,27 @@ std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>
   return f;
 }
 
-void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
-                int n_heads, int head_dim, int pos0) {
-  const int half = int(inv_freq.size());
+RopeAngles rope_angles(const std::vector<double>& inv_freq, float attn_factor, int T, int pos0) {
+  RopeAngles a{T, int(inv_freq.size()), {}, {}};
+  a.cos.resize(size_t(T) * a.half);
+  a.sin.resize(size_t(T) * a.half);
+#pragma omp parallel for schedule(static) if (size_t(T) * a.half > (size_t(1) << 12))
+  for (int t = 0; t < T; ++t)
+    for (int i = 0; i < a.half; ++i) {
+      const double ang = double(pos0 + t) * inv_freq[size_t(i)];
+      a.cos[size_t(t) * a.half + i] = float(std::cos(ang)) * attn_factor;
+      a.sin[size_t(t) * a.half + i] = float(std::sin(ang)) * attn_factor;
+    }
+  return a;
+}
+
+void apply_rope(RopeStyle style, const RopeAngles& angles, float* x, int n_heads, int head_dim) {
+  const int half = angles.half, T = angles.T;
   GPTQT_CHECK(2 * half <= head_dim, "internal: {} RoPE frequencies for heads of {}", half, head_dim);
 #pragma omp parallel for schedule(static) if (size_t(T) * n_heads * head_dim > kParallelElements)
   for (int t = 0; t < T; ++t) {
     for (int i = 0; i < half; ++i) {
-      const double ang = double(pos0 + t) * inv_freq[size_t(i)];
-      const float c = float(std::cos(ang)) * attn_factor, s = float(std::sin(ang)) * attn_factor;
+      const float c = angles.cos[size_t(t) * half + i], s = angles.sin[size_t(t) * half + i];
       for (int h = 0; h < n_heads; ++h) {
         float* v = x + (size_t(t) * n_heads + h) * head_dim;
         // HF's rotate_half pairs element i with i + d/2; GGUF files of Llama store

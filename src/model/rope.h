@@ -15,11 +15,18 @@ namespace gptqt {
 // within the trained context. Formulas as transformers' modeling_rope_utils.
 std::vector<double> rope_inv_freq(const ModelConfig& c, const std::vector<float>& factors, int seq_len = 0);
 
-// In place on T rows of n_heads heads of head_dim, positions pos0..pos0+T-1: the
-// first 2 * inv_freq.size() dimensions of each head (all of it but for partial
-// rotary), pairs (i, i + d/2) for RopeStyle::half, (2i, 2i+1) for interleaved,
-// rotated by pos * inv_freq[i], the result scaled by attn_factor (YaRN, LongRoPE).
-void apply_rope(RopeStyle style, const std::vector<double>& inv_freq, float attn_factor, float* x, int T,
-                int n_heads, int head_dim, int pos0);
+// The rotation of positions pos0..pos0+T-1 by each frequency, computed once for the
+// queries and the keys (in double: a position times a frequency is large): cos and
+// sin of pos · inv_freq[i], times attn_factor (YaRN, LongRoPE), [T][half].
+struct RopeAngles {
+  int T = 0, half = 0;
+  std::vector<float> cos, sin;
+};
+RopeAngles rope_angles(const std::vector<double>& inv_freq, float attn_factor, int T, int pos0);
+
+// In place on T rows of n_heads heads of head_dim: the first 2 * half dimensions of
+// each head (all of it but for partial rotary), pairs (i, i + d/2) for
+// RopeStyle::half, (2i, 2i+1) for interleaved, rotated by the angles.
+void apply_rope(RopeStyle style, const RopeAngles& angles, float* x, int n_heads, int head_dim);
 
 }  // namespace gptqt
