@@ -7,8 +7,10 @@
 #   scripts/results/speed_vs_llamacpp.sh LLAMA_BUILD_DIR WORK_DIR OUT [ROUNDS]
 #
 # WORK_DIR receives llama.cpp's requantized files (F32, Q4_0, Q3_K_S, Q2_K) and
-# gptqt's packed models (linear 4/3/2-bit g128, and 3-bit with a 4-bit head: speed
-# depends only on bits and group size, not on the method that chose the levels). OUT receives the raw
+# gptqt's packed models (linear 4/3/2-bit g128, and 3-bit with a 4-bit head: generation
+# speed depends only on bits and group size; prompts also on the coding, since linear
+# grids take the int8 GEMM and other binary codings dequantized tiles and sgemm; a
+# GPTQT model linked into WORK_DIR as gptqt-NAME runs with LUT_MODELS="... NAME"). OUT receives the raw
 # llama-bench and gptqt bench JSON of every round. THREADS (default 2), REPS
 # (default 5), N_PROMPT (default 512), N_GEN (default 128) and DEPTHS (llama-bench's -d,
 # default 0; e.g. 0,1024) tune the runs; LLAMA_TYPES (default "F32 Q4_0 Q3_K_S Q2_K"),
