@@ -49,6 +49,28 @@ static Isa from_env() {
   return isa;
 }
 
+bool cpu_has_avx512_vnni() {
+  static const bool has = best_isa() >= Isa::avx512 && [] {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 11));  // CPUID.(7,0):ECX.AVX512_VNNI
+  }();
+  return has;
+}
+
+static std::atomic<int> g_vnni{-1};  // -1: from GPTQT_VNNI at first use
+
+bool avx512_vnni_active() {
+  int v = g_vnni.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* e = std::getenv("GPTQT_VNNI");
+    v = !(e && !std::strcmp(e, "0"));
+    g_vnni.store(v, std::memory_order_relaxed);
+  }
+  return v && cpu_has_avx512_vnni() && active_isa() >= Isa::avx512;
+}
+
+void set_avx512_vnni(bool on) { g_vnni.store(on, std::memory_order_relaxed); }
+
 static std::atomic<int> g_active{-1};
 
 Isa active_isa() {

@@ -11,6 +11,11 @@ enum class Isa { scalar = 0, avx2 = 1, avx512 = 2 };
 Isa best_isa();    // the best the CPU supports (AVX2 needs FMA and F16C too)
 Isa active_isa();  // best_isa(), lowered by GPTQT_ISA or set_active_isa
 void set_active_isa(Isa isa);  // clamps to best_isa()
+// AVX-512 VNNI (vpdpbusd), which the int8 GEMM uses on top of Isa::avx512 where the
+// CPU has it (GPTQT_VNNI=0 or set_avx512_vnni(false) turn it off: tests, benches).
+bool cpu_has_avx512_vnni();
+bool avx512_vnni_active();  // active_isa() is avx512, the CPU has VNNI and it is not turned off
+void set_avx512_vnni(bool on);
 const char* isa_name(Isa isa);
 // The processor's name as /proc/cpuinfo gives it ("unknown" where it cannot be read),
 // for the speed figures' host line.

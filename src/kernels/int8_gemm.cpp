@@ -173,7 +173,10 @@ void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y) {
   GPTQT_CHECK(x.batch >= 1 && x.cols == w.cols && x.group_cols == w.shape().group_cols(),
               "int8_gemm: activations for {} columns in groups of {} do not fit weights {}x{} in groups of {}", x.cols,
               x.group_cols, w.rows, w.cols, w.shape().group_cols());
-  const auto kernel = active_isa() >= Isa::avx2 ? detail::int8_tile_gemm_avx2 : detail::int8_tile_gemm_scalar;
+  const auto kernel = active_isa() >= Isa::avx512 ? (avx512_vnni_active() ? detail::int8_tile_gemm_avx512vnni
+                                                                          : detail::int8_tile_gemm_avx512)
+                      : active_isa() >= Isa::avx2 ? detail::int8_tile_gemm_avx2
+                                                  : detail::int8_tile_gemm_scalar;
   const int tiles = (w.rows + kInt8TileRows - 1) / kInt8TileRows;
   // Tiles [t0, t1): decoded a run at a time, as many as keep their codes in L2, so
   // that each token's activations, loaded once into L1, serve every tile of the run.

@@ -24,6 +24,19 @@ namespace {
 
 class Int8Gemm : public IsaTest {};
 
+// Runs f() once per int8 kernel of the active path: on avx512, the AVX-512BW kernel
+// and, where the CPU has VNNI, the VNNI one.
+template <class F>
+void for_each_kernel(F&& f) {
+  if (active_isa() < Isa::avx512 || !cpu_has_avx512_vnni()) return f();
+  for (const bool vnni : {false, true}) {
+    SCOPED_TRACE(vnni ? "VNNI" : "AVX-512BW");
+    set_avx512_vnni(vnni);
+    f();
+  }
+  set_avx512_vnni(true);
+}
+
 // Token 1 gets 3 outlier inputs (100x), token 2 more than kMaxOutliers.
 std::vector<float> inputs(int batch, int cols, uint32_t seed, float scale = 1.f) {
   std::vector<float> X = random_vector(size_t(batch) * cols, seed, scale);
@@ -80,12 +93,14 @@ TEST_P(Int8Gemm, WithinTheStatedBoundOfTheExactProduct) {
           std::vector<double> mag;
           const std::vector<double> exact = dense_gemm(dense_bcq(m.view()), sh.rows, sh.cols, X.data(), batch, &mag);
           const std::vector<double> bound = error_bound(m.view(), linear_grid || bits == 1, X.data(), batch);
-          for_thread_counts([&] {
-            std::vector<float> Y(size_t(batch) * sh.rows, NAN);
-            int8_gemm(m.view(), X.data(), batch, Y.data());
-            for (size_t i = 0; i < Y.size(); ++i)
-              ASSERT_LE(std::abs(Y[i] - exact[i]), bound[i] * (1 + 1e-4) + 1e-5 * mag[i])
-                  << "token " << i / sh.rows << " row " << i % sh.rows << ": " << Y[i] << " vs " << exact[i];
+          for_each_kernel([&] {
+            for_thread_counts([&] {
+              std::vector<float> Y(size_t(batch) * sh.rows, NAN);
+              int8_gemm(m.view(), X.data(), batch, Y.data());
+              for (size_t i = 0; i < Y.size(); ++i)
+                ASSERT_LE(std::abs(Y[i] - exact[i]), bound[i] * (1 + 1e-4) + 1e-5 * mag[i])
+                    << "token " << i / sh.rows << " row " << i % sh.rows << ": " << Y[i] << " vs " << exact[i];
+            });
           });
         }
 }
@@ -105,10 +120,12 @@ TEST_P(Int8Gemm, AgreesWithScalarPathBitForBit) {
           set_active_isa(Isa::scalar);
           int8_gemm(m.view(), X.data(), batch, want.data());
           set_active_isa(isa);
-          for_thread_counts([&] {
-            std::vector<float> Y(size_t(batch) * sh.rows, NAN);
-            int8_gemm(m.view(), X.data(), batch, Y.data());
-            ASSERT_EQ(0, std::memcmp(Y.data(), want.data(), Y.size() * sizeof(float)));
+          for_each_kernel([&] {
+            for_thread_counts([&] {
+              std::vector<float> Y(size_t(batch) * sh.rows, NAN);
+              int8_gemm(m.view(), X.data(), batch, Y.data());
+              ASSERT_EQ(0, std::memcmp(Y.data(), want.data(), Y.size() * sizeof(float)));
+            });
           });
         }
 }

@@ -11,6 +11,11 @@ static std::atomic<int> g_active{int(Isa::avx512)};
 Isa best_isa() { return Isa::avx512; }
 Isa active_isa() { return Isa(g_active.load()); }
 void set_active_isa(Isa isa) { g_active.store(int(isa)); }
+static std::atomic<bool> g_vnni{true};
+bool cpu_has_avx512_vnni() { return true; }
+bool avx512_vnni_active() { return g_vnni.load() && active_isa() >= Isa::avx512; }
+void set_avx512_vnni(bool on) { g_vnni.store(on); }
+
 const char* isa_name(Isa isa) {
   return isa == Isa::avx512 ? "avx512" : isa == Isa::avx2 ? "avx2" : "scalar";
 }

@@ -46,6 +46,9 @@ static inline __m128i emu_maskz_loadu_epi32(uint8_t k, const void* p) {  // mask
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
 }
 #define _mm512_cvtepi32_ps emu_cvtepi32_ps
+// SIMDe 0.7.4 aliases _mm512_madd_epi16 with the mask variant's four arguments.
+#undef _mm512_madd_epi16
+#define _mm512_madd_epi16 simde_mm512_madd_epi16
 #define _mm512_cvtps_epi32 emu_cvtps_epi32
 #define _mm512_mask_storeu_ps emu_mask_storeu_ps
 #define _mm512_reduce_add_ps emu_reduce_add_ps

@@ -18,7 +18,7 @@ test -f /usr/include/simde/x86/avx512.h || { echo "needs libsimde-dev" >&2; exit
 
 cxx="g++ -std=gnu++20 -O1 -fopenmp -w -Wno-psabi -I$root/src -I$root/tests"
 objs=()
-for f in "$root"/src/kernels/*_avx512.cpp; do
+for f in "$root"/src/kernels/*_avx512.cpp "$root"/src/kernels/*_avx512vnni.cpp; do
   o=$out/$(basename "$f" .cpp).o
   $cxx -mavx2 -mfma -mf16c -mbmi2 -I"$here" -c "$f" -o "$o" &
   objs+=("$o")
