@@ -128,12 +128,11 @@ void quantize_token(const float* X, Int8Activations& out, int t) {
     out.group_sum[size_t(t) * out.n_groups + g] = sum8(x.data() + c0, c1 - c0);
   }
   out.n_outliers[size_t(t)] = extract_outliers(x.data(), out.cols, out.outliers.data() + size_t(t) * kMaxOutliers);
-  const float* sigma = out.scale.data() + size_t(t) * out.n_blocks;
+  float* sigma = out.scale.data() + size_t(t) * out.n_blocks;
   thread_local std::vector<int32_t> block_sum;
   block_sum.resize(size_t(out.n_blocks));
   const auto blocks = active_isa() >= Isa::avx2 ? detail::int8_quantize_blocks_avx2 : detail::int8_quantize_blocks_scalar;
-  blocks(x.data(), out.cols, out.q.data() + size_t(t) * out.padded_cols, out.scale.data() + size_t(t) * out.n_blocks,
-         block_sum.data());
+  blocks(x.data(), out.cols, out.q.data() + size_t(t) * out.padded_cols, sigma, block_sum.data());
   for (int g = 0; g < out.n_groups; ++g) {
     const int b0 = g * out.group_cols / kInt8BlockCols;
     const int b1 = (std::min(out.cols, (g + 1) * out.group_cols) + kInt8BlockCols - 1) / kInt8BlockCols;
