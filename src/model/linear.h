@@ -2,9 +2,13 @@
 // Y[T x rows] = X[T x cols] · Wᵀ (+ bias). Backends: dense fp32 (sgemm) here;
 // packed binary-coded weights in runtime/.
 #pragma once
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "kernels/int8_gemm.h"
 
 namespace gptqt {
 
@@ -17,6 +21,11 @@ class LinearOp {
   virtual void forward(const float* x, int T, float* y) const = 0;
   virtual size_t weight_bytes() const = 0;  // what one pass reads from memory
   virtual std::string kind() const = 0;     // "f32", "bcq3g128", ...
+  // A layer that multiplies a batch of T through the int8 GEMM gives the column
+  // groups it quantizes the input in (0: it does not), and then takes the quantized
+  // input in forward_int8: layers of one input share its quantization (q/k/v, gate/up).
+  virtual int int8_input_groups(int T) const { return 0; }
+  virtual void forward_int8(const kernels::Int8Activations& x, float* y) const {}
 };
 
 class DenseLinear : public LinearOp {
@@ -38,7 +47,12 @@ struct Linear {
   std::unique_ptr<LinearOp> op;
   std::vector<float> bias;  // empty if none
   void forward(const float* x, int T, float* y) const;  // with bias
+  void add_bias(int T, float* y) const;
   const DenseLinear* dense() const { return dynamic_cast<const DenseLinear*>(op.get()); }
 };
+
+// Each layer's forward of the same input x (T rows); layers that take the int8 GEMM
+// with the same column groups quantize x once between them.
+void forward_same_input(const float* x, int T, std::initializer_list<std::pair<const Linear*, float*>> layers);
 
 }  // namespace gptqt

@@ -66,15 +66,29 @@ void Model::embed(const int32_t* tokens, int T, int pos0, float* x) const {
   if (cfg.embed_norm) apply_norm(cfg.norm, w.embed_norm, cfg.norm_eps, x, T, H);
 }
 
+namespace {
+
+// One block's activations, kept between calls: a prompt's are megabytes, and
+// allocating and zeroing them for every block cost page faults and memsets. Every
+// element is written before it is read.
+struct BlockScratch {
+  std::vector<float> h, q, k, v, att, up, gate;
+};
+thread_local BlockScratch scratch;
+
+}  // namespace
+
 void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputObserver* observer) const {
   const BlockWeights& b = w.blocks.at(size_t(i));
   const int H = cfg.hidden, qd = cfg.q_dim(), kd = cfg.kv_dim();
   const size_t n = size_t(T) * H;
 
   // Attention sub-block.
-  std::vector<float> h(x, x + n);
+  std::vector<float>& h = scratch.h;
+  h.assign(x, x + n);
   if (!cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, h.data(), T, H);
-  std::vector<float> q(size_t(T) * qd), kbuf, vbuf;
+  std::vector<float>& q = scratch.q;
+  q.resize(size_t(T) * qd);
   float *k, *v;
   int S;  // positions the queries attend over
   if (cache) {
@@ -83,10 +97,10 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
     v = cache->v[size_t(i)].data();
     S = cache->n_past + T;
   } else {
-    kbuf.resize(size_t(T) * kd);
-    vbuf.resize(size_t(T) * kd);
-    k = kbuf.data();
-    v = vbuf.data();
+    scratch.k.resize(size_t(T) * kd);
+    scratch.v.resize(size_t(T) * kd);
+    k = scratch.k.data();
+    v = scratch.v.data();
     S = T;
   }
   float* k_new = k + size_t(S - T) * kd;
@@ -96,9 +110,7 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
     observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
     if (observer->done()) return;
   }
-  b[LinearRole::q].forward(h.data(), T, q.data());
-  b[LinearRole::k].forward(h.data(), T, k_new);
-  b[LinearRole::v].forward(h.data(), T, v_new);
+  forward_same_input(h.data(), T, {{&b[LinearRole::q], q.data()}, {&b[LinearRole::k], k_new}, {&b[LinearRole::v], v_new}});
   if (cfg.qk_norm) {  // each head is a row of head_dim
     apply_norm(NormKind::rms, b.q_norm, cfg.norm_eps, q.data(), T * cfg.n_heads, cfg.head_dim);
     apply_norm(NormKind::rms, b.k_norm, cfg.norm_eps, k_new, T * cfg.n_kv_heads, cfg.head_dim);
@@ -118,7 +130,8 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
-  std::vector<float> att(size_t(T) * qd);
+  std::vector<float>& att = scratch.att;
+  att.resize(size_t(T) * qd);
   causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0, cfg.attn_scale,
                     cfg.attn_softcap},
                    q.data(), T, k, v, S, slopes, att.data());
@@ -136,7 +149,9 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   std::copy(x, x + n, h.begin());
   if (!cfg.post_ln) apply_norm(cfg.norm, b.ffn_norm, cfg.norm_eps, h.data(), T, H);
   const size_t nf = size_t(T) * cfg.ffn;
-  std::vector<float> up(nf), gate;
+  std::vector<float>& up = scratch.up;
+  std::vector<float>& gate = scratch.gate;
+  up.resize(nf);
   const bool gated = cfg.gated();
   rotate_input(i, LinearInput::mlp, h.data(), T);
   if (observer) {
@@ -146,14 +161,14 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
       observer->observe(i, {LinearRole::up}, h.data(), T, H);
     if (observer->done()) return;
   }
-  b[LinearRole::up].forward(h.data(), T, up.data());
   float* act = up.data();
   if (gated) {
     gate.resize(nf);
-    b[LinearRole::gate].forward(h.data(), T, gate.data());
+    forward_same_input(h.data(), T, {{&b[LinearRole::up], up.data()}, {&b[LinearRole::gate], gate.data()}});
     apply_activation(cfg.act, gate.data(), up.data(), nf);
     act = gate.data();
   } else {
+    b[LinearRole::up].forward(h.data(), T, up.data());
     apply_activation(cfg.act, up.data(), nullptr, nf);
   }
   rotate_input(i, LinearInput::down, act, T);

@@ -48,6 +48,10 @@ class PackedOpBase : public LinearOp {
                       (batch == BatchGemm::automatic && kernels::int8_gemm_is_exact(q_.view()))) {}
   int rows() const override { return q_.rows; }
   int cols() const override { return q_.cols; }
+  int int8_input_groups(int T) const override {  // act-order layers permute their own input
+    return T > kSmallBatch && int8_batches_ && q_.perm.empty() ? q_.view().shape().group_cols() : 0;
+  }
+  void forward_int8(const kernels::Int8Activations& x, float* y) const override { kernels::int8_gemm(q_.view(), x, y); }
 
   void forward(const float* x, int T, float* y) const override {
     const float* in = x;

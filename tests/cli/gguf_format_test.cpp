@@ -145,7 +145,9 @@ TEST(Cli, FormatKQuantFallsBackOnlyWhenAsked) {
     ASSERT_EQ(r.code, 0) << r.err;
     const GgufFile g(out);
     for (const GgufTensorInfo& t : g.tensors())
-      if (is_linear(t.name)) EXPECT_EQ(ggml_type_name(t.type), want) << t.name;
+      if (is_linear(t.name)) {
+        EXPECT_EQ(ggml_type_name(t.type), want) << t.name;
+      }
     std::filesystem::remove(out);
   }
 }
@@ -167,7 +169,9 @@ TEST(Cli, EvalGgmlActivationsRoundsEachLayerAsItsTypeDoes) {
     const Model m = load_model(out, o);
     for (const BlockWeights& b : m.w.blocks)
       for (const Linear& l : b.lin)
-        if (l.op) EXPECT_EQ(l.op->kind(), std::string("f32+") + grid) << type;
+        if (l.op) {
+          EXPECT_EQ(l.op->kind(), std::string("f32+") + grid) << type;
+        }
     const GgufFile g(out);
     const GgufTensorInfo* head = g.find_tensor("output.weight");
     if (!head) head = g.find_tensor("token_embd.weight");
