@@ -50,7 +50,9 @@ inline constexpr int kInt8NarrowCodeMax = 15;  // linear grids up to 4 bits
 inline constexpr int kInt8TileRows = 32;
 inline constexpr int kInt8Quad = 4;  // columns per interleaved quad
 inline constexpr int kInt8BlockCols = 32;  // columns per activation scale (groups are multiples of 32)
-inline constexpr int kInt8RunCodeBytes = 192 << 10;  // codes decoded ahead per thread: L2, with room  // codes decoded ahead per thread: L2, with room  // codes decoded ahead per thread: L2, with room  // codes decoded ahead per thread: L2, with room  // codes decoded ahead per thread: L2, with room
+inline constexpr int kInt8RunCodeBytes = 192 << 10;  // codes decoded ahead per thread: L2, with room
+// A narrow tile's int16 pair sums over a whole block cannot overflow (the bound above).
+static_assert(kInt8BlockCols / kInt8Quad * 2 * kInt8NarrowCodeMax * 127 < (1 << 15));
 
 // 32 rows of a matrix decoded as above; rows past the matrix's end are zero.
 struct Int8Tile {
