@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/error.h"
+
 namespace gptqt {
 
 namespace {
@@ -63,6 +65,7 @@ bool avx512_vnni_active() {
   int v = g_vnni.load(std::memory_order_relaxed);
   if (v < 0) {
     const char* e = std::getenv("GPTQT_VNNI");
+    GPTQT_CHECK(!e || !std::strcmp(e, "0") || !std::strcmp(e, "1"), "GPTQT_VNNI={}: expected 0 or 1", e);
     v = !(e && !std::strcmp(e, "0"));
     g_vnni.store(v, std::memory_order_relaxed);
   }

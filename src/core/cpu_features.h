@@ -12,7 +12,8 @@ Isa best_isa();    // the best the CPU supports (AVX2 needs FMA and F16C too)
 Isa active_isa();  // best_isa(), lowered by GPTQT_ISA or set_active_isa
 void set_active_isa(Isa isa);  // clamps to best_isa()
 // AVX-512 VNNI (vpdpbusd), which the int8 GEMM uses on top of Isa::avx512 where the
-// CPU has it (GPTQT_VNNI=0 or set_avx512_vnni(false) turn it off: tests, benches).
+// CPU has it (GPTQT_VNNI=0 or set_avx512_vnni(false) turn it off: tests, benches;
+// any GPTQT_VNNI but 0 or 1 is refused with an error).
 bool cpu_has_avx512_vnni();
 bool avx512_vnni_active();  // active_isa() is avx512, the CPU has VNNI and it is not turned off
 void set_avx512_vnni(bool on);

@@ -5,9 +5,9 @@
 // block; the others widen every quad (madd with ones → int32), a token at a time
 // (their extra registers would not leave room for two).
 //
-// Of the shapes measured on AVX2 (docs/kernels.md, "Int8 GEMM") 32 rows × 2 tokens ran
-// fastest: 8 accumulators, 4 codes and 2 broadcasts fill the 16 registers without
-// a spill, and a spilled accumulator chains its quads through memory.
+// 32 rows × 2 tokens (docs/kernels.md, "Int8 GEMM"): 8 accumulators, 4 codes and 2
+// broadcasts fill the 16 registers without a spill, and a spilled accumulator chains
+// its quads through memory.
 #include <immintrin.h>
 
 #include <algorithm>

@@ -92,6 +92,7 @@ RopeAngles rope_angles(const std::vector<double>& inv_freq, float attn_factor, i
   RopeAngles a{T, int(inv_freq.size()), {}, {}};
   a.cos.resize(size_t(T) * a.half);
   a.sin.resize(size_t(T) * a.half);
+  // A sine and a cosine in double cost far more than a rotation: a lower bar than kParallelElements.
 #pragma omp parallel for schedule(static) if (size_t(T) * a.half > (size_t(1) << 12))
   for (int t = 0; t < T; ++t)
     for (int i = 0; i < a.half; ++i) {

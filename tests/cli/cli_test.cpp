@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,14 @@ TEST(Cli, EvalPrintsJsonLast) {
 }
 
 // bench -d: each test also after D tokens of context, named as llama-bench names it.
+TEST(Cli, BenchRefusesABadVnniSwitch) {
+  setenv("GPTQT_VNNI", "yes", 1);  // inherited by the child
+  const CmdResult r = run_gptqt("bench -m " + stories() + " -p 0 -n 4 -r 1");
+  unsetenv("GPTQT_VNNI");
+  expect_one_line_error(r, "GPTQT_VNNI=yes");
+  EXPECT_NE(r.err.find("GPTQT_VNNI=yes: expected 0 or 1"), std::string::npos) << r.err;
+}
+
 TEST(Cli, BenchRunsAtEveryDepth) {
   if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
   CmdResult r = run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 0,16 -r 1 --json --threads 1");
