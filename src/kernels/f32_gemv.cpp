@@ -8,26 +8,41 @@
 
 namespace gptqt::kernels {
 
-static void rows_scalar(const float* W, int cols, const float* x, float* y, int r0, int r1) {
-  for (int r = r0; r < r1; ++r) {
-    const float* w = W + int64_t(r) * cols;
-    float s = 0.f;
-    for (int c = 0; c < cols; ++c) s += w[c] * x[c];
-    y[r] = s;
-  }
+static void rows_dot_scalar(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale,
+                            float* Y, int64_t ldy) {
+  for (int r = 0; r < rows; ++r)
+    for (int v = 0; v < m; ++v) {
+      const float* w = W + int64_t(r) * ld;
+      const float* x = X + int64_t(v) * cols;
+      float s = 0.f;
+      for (int c = 0; c < cols; ++c) s += w[c] * x[c];
+      Y[v * ldy + r] = s * scale;
+    }
+}
+
+void f32_rows_dot(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+                  int64_t ldy) {
+  if (active_isa() >= Isa::avx2)
+    detail::f32_rows_dot_avx2(W, ld, rows, cols, X, m, scale, Y, ldy);
+  else
+    rows_dot_scalar(W, ld, rows, cols, X, m, scale, Y, ldy);
+}
+
+void f32_rows_combine(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m, float* Y) {
+  if (active_isa() >= Isa::avx2) return detail::f32_rows_combine_avx2(W, ld, rows, cols, P, ldp, m, Y);
+  std::fill_n(Y, int64_t(m) * cols, 0.f);
+  for (int r = 0; r < rows; ++r)
+    for (int v = 0; v < m; ++v)
+      for (int c = 0; c < cols; ++c) Y[int64_t(v) * cols + c] += P[v * ldp + r] * W[int64_t(r) * ld + c];
 }
 
 void f32_gemv(const float* W, int rows, int cols, const float* x, float* y) {
-  const bool simd = active_isa() >= Isa::avx2;
   constexpr int kChunk = 16;
   const int chunks = (rows + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (worth_threads(int64_t(rows) * cols * 4))
   for (int i = 0; i < chunks; ++i) {
     const int r0 = i * kChunk, r1 = std::min(rows, r0 + kChunk);
-    if (simd)
-      detail::f32_gemv_rows_avx2(W, cols, x, y, r0, r1);
-    else
-      rows_scalar(W, cols, x, y, r0, r1);
+    f32_rows_dot(W + int64_t(r0) * cols, cols, r1 - r0, cols, x, 1, 1.f, y + r0, rows);
   }
 }
 

@@ -4,13 +4,26 @@
 // milliseconds each. This one shares the caller's OpenMP team and only goes
 // parallel for matrices worth it.
 #pragma once
+#include <cstdint>
 
 namespace gptqt::kernels {
 
 void f32_gemv(const float* W, int rows, int cols, const float* x, float* y);
 
+// Small products on the calling thread for m vectors at once (the query heads that
+// share a key/value head), rows of W `ld` floats apart (a head's keys or values in
+// the KV cache), each row read from memory once for all m vectors:
+//   Y[v][r] = scale · W_r · X_v   (X: m x cols; Y: m rows of ldy floats)
+//   Y[v] = Σ_r P[v][r] · W_r      (P: m rows of ldp floats; Y: m x cols)
+void f32_rows_dot(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+                  int64_t ldy);
+void f32_rows_combine(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m, float* Y);
+
 namespace detail {
-void f32_gemv_rows_avx2(const float* W, int cols, const float* x, float* y, int r0, int r1);
-}
+void f32_rows_dot_avx2(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+                       int64_t ldy);
+void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m,
+                           float* Y);
+}  // namespace detail
 
 }  // namespace gptqt::kernels

@@ -1,5 +1,6 @@
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "kernels/f32_gemv.h"
@@ -13,38 +14,88 @@ static inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// Four rows at a time share each load of x.
-void f32_gemv_rows_avx2(const float* W, int cols, const float* x, float* y, int r0, int r1) {
-  int r = r0;
-  for (; r + 4 <= r1; r += 4) {
-    const float* w0 = W + int64_t(r) * cols;
-    const float *w1 = w0 + cols, *w2 = w1 + cols, *w3 = w2 + cols;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int c = 0;
-    for (; c + 8 <= cols; c += 8) {
-      __m256 xv = _mm256_loadu_ps(x + c);
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w0 + c), xv, a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w1 + c), xv, a1);
-      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + c), xv, a2);
-      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w3 + c), xv, a3);
-    }
-    float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-    for (; c < cols; ++c) {
-      s0 += w0[c] * x[c];
-      s1 += w1[c] * x[c];
-      s2 += w2[c] * x[c];
-      s3 += w3[c] * x[c];
-    }
-    y[r] = s0, y[r + 1] = s1, y[r + 2] = s2, y[r + 3] = s3;
+// The eight sums of a[0..7] in one vector (lane i: the sum of a[i]).
+static inline __m256 hsum8(const __m256* a) {
+  const __m256 s01 = _mm256_hadd_ps(a[0], a[1]), s23 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 s45 = _mm256_hadd_ps(a[4], a[5]), s67 = _mm256_hadd_ps(a[6], a[7]);
+  const __m256 s0123 = _mm256_hadd_ps(s01, s23), s4567 = _mm256_hadd_ps(s45, s67);
+  // s0123 = [0 1 2 3 | 0 1 2 3] halves of the sums (low and high 128-bit lanes), likewise s4567.
+  return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
+}
+
+// The dot products of rows r..r+7 with x, into s[0..7]: eight FMA chains in flight
+// (with a head's 64 dimensions, one chain per row would wait on its latency).
+static inline void dot8(const float* w, int64_t ld, int cols, const float* x, float* s) {
+  __m256 a[8];
+  #pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) a[i] = _mm256_setzero_ps();
+  int c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + c);
+    #pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) a[i] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i * ld + c), xv, a[i]);
   }
-  for (; r < r1; ++r) {
-    const float* w = W + int64_t(r) * cols;
-    __m256 a = _mm256_setzero_ps();
-    int c = 0;
-    for (; c + 8 <= cols; c += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a);
-    float s = hsum(a);
-    for (; c < cols; ++c) s += w[c] * x[c];
-    y[r] = s;
+  _mm256_storeu_ps(s, hsum8(a));
+  for (; c < cols; ++c)
+    for (int i = 0; i < 8; ++i) s[i] += w[i * ld + c] * x[c];
+}
+
+// Eight rows at a time, every vector over them while they are in L1.
+void f32_rows_dot_avx2(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+                       int64_t ldy) {
+  int r = 0;
+  for (; r + 8 <= rows; r += 8)
+    for (int v = 0; v < m; ++v) {
+      float s[8];
+      dot8(W + int64_t(r) * ld, ld, cols, X + int64_t(v) * cols, s);
+      for (int i = 0; i < 8; ++i) Y[v * ldy + r + i] = s[i] * scale;
+    }
+  for (; r < rows; ++r)
+    for (int v = 0; v < m; ++v) {
+      const float *w = W + int64_t(r) * ld, *x = X + int64_t(v) * cols;
+      __m256 a = _mm256_setzero_ps();
+      int c = 0;
+      for (; c + 8 <= cols; c += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a);
+      float s = hsum(a);
+      for (; c < cols; ++c) s += w[c] * x[c];
+      Y[v * ldy + r] = s * scale;
+    }
+}
+
+// 32 rows at a time, every vector over them while they are in L1; within them 64
+// columns at a time, eight accumulators taking each row's broadcast weight.
+void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m,
+                           float* Y) {
+  std::fill_n(Y, int64_t(m) * cols, 0.f);
+  constexpr int kRows = 32;
+  for (int r0 = 0; r0 < rows; r0 += kRows) {
+    const int r1 = std::min(rows, r0 + kRows);
+    for (int v = 0; v < m; ++v) {
+      const float* p = P + v * ldp;
+      float* y = Y + int64_t(v) * cols;
+      int c0 = 0;
+      for (; c0 + 64 <= cols; c0 += 64) {
+        __m256 acc[8];
+        #pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) acc[k] = _mm256_loadu_ps(y + c0 + 8 * k);
+        for (int r = r0; r < r1; ++r) {
+          const __m256 pr = _mm256_set1_ps(p[r]);
+          const float* w = W + int64_t(r) * ld + c0;
+          #pragma GCC unroll 8
+          for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(pr, _mm256_loadu_ps(w + 8 * k), acc[k]);
+        }
+        #pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) _mm256_storeu_ps(y + c0 + 8 * k, acc[k]);
+      }
+      for (; c0 + 8 <= cols; c0 += 8) {
+        __m256 acc = _mm256_loadu_ps(y + c0);
+        for (int r = r0; r < r1; ++r)
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(p[r]), _mm256_loadu_ps(W + int64_t(r) * ld + c0), acc);
+        _mm256_storeu_ps(y + c0, acc);
+      }
+      for (; c0 < cols; ++c0)
+        for (int r = r0; r < r1; ++r) y[c0] += p[r] * W[int64_t(r) * ld + c0];
+    }
   }
 }
 

@@ -84,16 +84,27 @@ void build_lut_tables(const float* X, int batch, int cols, int group_size, LutTa
   }
 }
 
-void lut_gemm(const BcqPacked& w, const LutTables& t, float* Y) {
-  GPTQT_CHECK(w.tiles > 0 && !w.signs.empty(), "lut_gemm: weights were not packed");
-  GPTQT_CHECK(t.batch > 0 && t.shape.cols == w.shape.cols && t.shape.group_cols() == w.shape.group_cols(),
-              "lut_gemm: tables for {} columns in groups of {} do not fit weights {}x{} in groups of {}",
-              t.shape.cols, t.shape.group_cols(), w.shape.rows, w.shape.cols, w.shape.group_cols());
-  switch (active_isa()) {
-    case Isa::avx512: return detail::lut_gemm_avx512(w, t, Y);
-    case Isa::avx2: return detail::lut_gemm_avx2(w, t, Y);
-    default: return detail::lut_gemm_scalar(w, t, Y);
+void lut_gemm(std::span<const LutProduct> products, const LutTables& t) {
+  GPTQT_CHECK(!products.empty() && products.size() <= size_t(kMaxLutProducts),
+              "lut_gemm: {} matrices in one call (1 to {})", products.size(), kMaxLutProducts);
+  GPTQT_CHECK(t.batch > 0, "lut_gemm: the tables hold no input");
+  for (const LutProduct& p : products) {
+    const BcqPacked& w = *p.w;
+    GPTQT_CHECK(w.tiles > 0 && !w.signs.empty(), "lut_gemm: weights were not packed");
+    GPTQT_CHECK(t.shape.cols == w.shape.cols && t.shape.group_cols() == w.shape.group_cols(),
+                "lut_gemm: tables for {} columns in groups of {} do not fit weights {}x{} in groups of {}",
+                t.shape.cols, t.shape.group_cols(), w.shape.rows, w.shape.cols, w.shape.group_cols());
   }
+  switch (active_isa()) {
+    case Isa::avx512: return detail::lut_gemm_avx512(products, t);
+    case Isa::avx2: return detail::lut_gemm_avx2(products, t);
+    default: return detail::lut_gemm_scalar(products, t);
+  }
+}
+
+void lut_gemm(const BcqPacked& w, const LutTables& t, float* Y) {
+  const LutProduct one{&w, Y};
+  lut_gemm(std::span(&one, 1), t);
 }
 
 void lut_gemm(const BcqPacked& w, const float* X, int batch, float* Y) {

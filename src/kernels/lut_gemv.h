@@ -6,6 +6,7 @@
 // the rest (LLM outlier channels) are kept out of the tables and multiplied in fp32.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "kernels/activation_outliers.h"
@@ -44,6 +45,18 @@ void build_lut_tables(const float* X, int batch, int cols, int group_size, LutTa
 // Y (batch x rows, row-major) = X Ŵᵀ from prebuilt tables; throws gptqt::Error if
 // the tables were built for another column count or group size.
 void lut_gemm(const BcqPacked& w, const LutTables& tables, float* Y);
+
+// One matrix of a shared-input call and where its output goes.
+struct LutProduct {
+  const BcqPacked* w;
+  float* Y;  // batch x w->shape.rows
+};
+inline constexpr int kMaxLutProducts = 4;
+// Up to kMaxLutProducts matrices of the same input (q/k/v, gate/up) from one set of
+// tables, in one parallel loop over all their tiles: a generated token's small
+// matrices then start one OpenMP team between them instead of one each, and the
+// threads share out the tiles of all of them.
+void lut_gemm(std::span<const LutProduct> products, const LutTables& tables);
 // Convenience forms that build the tables in a per-thread scratch object.
 void lut_gemm(const BcqPacked& w, const float* X, int batch, float* Y);
 void lut_gemv(const BcqPacked& w, const float* x, float* y);

@@ -77,6 +77,6 @@ struct LookupAvx2 {
 }  // namespace
 
 // Two vectors at a time keep the int16 sums and the split indices in 16 registers.
-void lut_gemm_avx2(const BcqPacked& w, const LutTables& t, float* Y) { lut_gemm_tiles<LookupAvx2, 2>(w, t, Y); }
+void lut_gemm_avx2(std::span<const LutProduct> products, const LutTables& t) { lut_gemm_tiles<LookupAvx2, 2>(products, t); }
 
 }  // namespace gptqt::kernels::detail

@@ -74,8 +74,8 @@ struct LookupAvx512 {
 
 }  // namespace
 
-void lut_gemm_avx512(const BcqPacked& w, const LutTables& t, float* Y) {
-  lut_gemm_tiles<LookupAvx512, 4>(w, t, Y);
+void lut_gemm_avx512(std::span<const LutProduct> products, const LutTables& t) {
+  lut_gemm_tiles<LookupAvx512, 4>(products, t);
 }
 
 }  // namespace gptqt::kernels::detail

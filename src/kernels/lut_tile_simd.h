@@ -15,7 +15,6 @@
 #include <algorithm>
 
 #include "kernels/lut_kernels.h"
-#include "kernels/parallel.h"
 
 namespace gptqt::kernels::detail {
 namespace {
@@ -125,9 +124,10 @@ void lut_tile_vectors(const BcqPacked& w, const LutTables& lt, int tile, int v0,
 }
 
 template <class Lookup, int kMaxVectors>
-void lut_gemm_tiles(const BcqPacked& w, const LutTables& lt, float* Y) {
-#pragma omp parallel for schedule(guided) if (worth_threads(w.weight_bytes() * lt.batch))
-  for (int tile = 0; tile < w.tiles; ++tile) lut_tile_vectors<Lookup, kMaxVectors>(w, lt, tile, 0, Y);
+void lut_gemm_tiles(std::span<const LutProduct> products, const LutTables& lt) {
+  for_each_lut_tile(products, lt.batch, [&](const BcqPacked& w, int tile, float* Y) {
+    lut_tile_vectors<Lookup, kMaxVectors>(w, lt, tile, 0, Y);
+  });
 }
 
 }  // namespace

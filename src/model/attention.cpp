@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/f32_gemv.h"
 #include "kernels/softmax.h"
 
 namespace gptqt {
@@ -20,26 +21,28 @@ void normalize_scores(const AttentionShape& s, float slope, int first, int last,
   kernels::softmax_inplace(row + first, last + 1 - first);
 }
 
-// One query (a generated token): each head is two matrix-vector products over the
-// positions it sees, and the heads are split over the threads (the chunked path below
-// makes two 1-row sgemm calls per head, 18 per layer for SmolLM2, one after another).
-void attend_one_query(const AttentionShape& s, const float* q, const float* k, const float* v, int S,
+// One query (a generated token): the query heads that share a key/value head take
+// it together, as two small products on the calling thread that read each key and
+// value once for all of them (a 1-row sgemm per head re-read them and cost more in
+// its call than in its arithmetic); the key/value heads are split over the threads
+// only when a long context makes a team worth it.
+void attend_one_query(const AttentionShape& s, const float* q, const float* k, const float* v, int S, KvLayout kv,
                       const std::vector<float>& alibi, float* out) {
-  const int hd = s.head_dim, kd = s.n_kv_heads * hd, group = s.n_heads / s.n_kv_heads;
+  const int hd = s.head_dim, group = s.n_heads / s.n_kv_heads;
   const int last = S - 1, first = s.window > 0 ? std::max(0, last - s.window + 1) : 0, n = last + 1 - first;
   const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
-#pragma omp parallel if (size_t(s.n_heads) * n * hd >= (size_t(1) << 15))
+#pragma omp parallel if (size_t(s.n_heads) * n * hd >= (size_t(1) << 14))
   {
-    std::vector<float> scores(static_cast<size_t>(S), 0.f);
+    thread_local std::vector<float> scores;  // [group][S]
+    scores.resize(size_t(group) * S);
 #pragma omp for schedule(static)
-    for (int h = 0; h < s.n_heads; ++h) {
-      const int kh = h / group;
-      // Inside the parallel region OpenBLAS (its OpenMP build) runs on the calling thread.
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, n, hd, scale, k + size_t(first) * kd + kh * hd, kd, q + h * hd, 1, 0.f,
-                  scores.data() + first, 1);
-      normalize_scores(s, alibi.empty() ? 0.f : alibi[h], first, last, scores.data());
-      cblas_sgemv(CblasRowMajor, CblasTrans, n, hd, 1.f, v + size_t(first) * kd + kh * hd, kd, scores.data() + first,
-                  1, 0.f, out + h * hd, 1);
+    for (int kh = 0; kh < s.n_kv_heads; ++kh) {
+      const int h0 = kh * group;
+      const int64_t at = first * kv.row_stride + kh * kv.head_stride;
+      kernels::f32_rows_dot(k + at, kv.row_stride, n, hd, q + size_t(h0) * hd, group, scale, scores.data() + first, S);
+      for (int g = 0; g < group; ++g)
+        normalize_scores(s, alibi.empty() ? 0.f : alibi[h0 + g], first, last, scores.data() + size_t(g) * S);
+      kernels::f32_rows_combine(v + at, kv.row_stride, n, hd, scores.data() + first, S, group, out + size_t(h0) * hd);
     }
   }
 }
@@ -47,9 +50,10 @@ void attend_one_query(const AttentionShape& s, const float* q, const float* k, c
 }  // namespace
 
 void causal_attention(const AttentionShape& s, const float* q, int T, const float* k, const float* v, int S,
-                      const std::vector<float>& alibi, float* out) {
-  if (T == 1) return attend_one_query(s, q, k, v, S, alibi, out);
-  const int hd = s.head_dim, qd = s.n_heads * hd, kd = s.n_kv_heads * hd;
+                      KvLayout kv, const std::vector<float>& alibi, float* out) {
+  if (T == 1) return attend_one_query(s, q, k, v, S, kv, alibi, out);
+  const int hd = s.head_dim, qd = s.n_heads * hd;
+  const int ld = int(kv.row_stride);
   const int group = s.n_heads / s.n_kv_heads;
   const int p0 = S - T;  // position of the first query
   const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
@@ -70,7 +74,7 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
       const int keys = p0 + t0 + n;  // positions 0..keys-1 are visible to some query of the chunk
       // Inside the parallel region OpenBLAS (its OpenMP build) runs on the calling thread.
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd,
-                  k + kh * hd, kd, 0.f, scores.data(), keys);
+                  k + kh * kv.head_stride, ld, 0.f, scores.data(), keys);
       for (int t = 0; t < n; ++t) {
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions first..last
@@ -79,8 +83,8 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const floa
         std::fill(row, row + first, 0.f);
         std::fill(row + last + 1, row + keys, 0.f);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, keys, 1.f, scores.data(), keys, v + kh * hd, kd,
-                  0.f, out + size_t(t0) * qd + h * hd, qd);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, keys, 1.f, scores.data(), keys,
+                  v + kh * kv.head_stride, ld, 0.f, out + size_t(t0) * qd + h * hd, qd);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Causal multi-head attention over already-projected Q, K, V (GQA aware, optional ALiBi).
 #pragma once
+#include <cstdint>
 #include <vector>
 
 namespace gptqt {
@@ -11,9 +12,17 @@ struct AttentionShape {
   float softcap = 0.f;  // > 0: scores become softcap * tanh(scores / softcap) before the softmax
 };
 
-// q: T x (n_heads*head_dim) for positions S-T .. S-1; k, v: S x (n_kv_heads*head_dim)
-// for positions 0 .. S-1. out: T x (n_heads*head_dim). alibi: per-head slopes or empty.
+// Where the key (or value) of position p for key/value head h lies in k (or v):
+// p * row_stride + h * head_stride floats in, head_dim of them.
+struct KvLayout {
+  int64_t row_stride, head_stride;
+};
+// Rows of n_kv_heads * head_dim, one per position (what a linear layer writes).
+inline KvLayout token_major(const AttentionShape& s) { return {int64_t(s.n_kv_heads) * s.head_dim, s.head_dim}; }
+
+// q: T x (n_heads*head_dim) for positions S-T .. S-1; k, v: positions 0 .. S-1 laid out
+// as `kv` says. out: T x (n_heads*head_dim). alibi: per-head slopes or empty.
 void causal_attention(const AttentionShape& s, const float* q, int T, const float* k, const float* v, int S,
-                      const std::vector<float>& alibi, float* out);
+                      KvLayout kv, const std::vector<float>& alibi, float* out);
 
 }  // namespace gptqt

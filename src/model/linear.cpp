@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "kernels/f32_gemv.h"
+#include "kernels/lut_gemv.h"
 
 namespace gptqt {
 
@@ -34,8 +35,28 @@ void Linear::add_bias(int T, float* y) const {
 
 void forward_same_input(const float* x, int T, std::initializer_list<std::pair<const Linear*, float*>> layers) {
   thread_local kernels::Int8Activations shared;
+  thread_local kernels::LutTables tables;
   int quantized_groups = 0;  // the groups `shared` holds x in for this call (0: none yet)
+  // LUT layers waiting for their tables, all of one group size.
+  kernels::LutProduct lut[kernels::kMaxLutProducts];
+  const Linear* lut_layer[kernels::kMaxLutProducts];
+  int n_lut = 0;
+  auto run_lut = [&] {
+    if (n_lut == 0) return;
+    const kernels::QuantShape& s = lut[0].w->shape;
+    kernels::build_lut_tables(x, T, s.cols, s.group_size, tables);
+    kernels::lut_gemm(std::span(lut, size_t(n_lut)), tables);
+    for (int i = 0; i < n_lut; ++i) lut_layer[i]->add_bias(T, lut[i].Y);
+    n_lut = 0;
+  };
   for (const auto& [layer, y] : layers) {
+    if (const kernels::BcqPacked* w = layer->op->lut_weights(T)) {
+      if (n_lut == kernels::kMaxLutProducts || (n_lut > 0 && w->shape.group_cols() != lut[0].w->shape.group_cols()))
+        run_lut();
+      lut[n_lut] = {w, y};
+      lut_layer[n_lut++] = layer;
+      continue;
+    }
     const int groups = layer->op->int8_input_groups(T);
     if (groups == 0) {
       layer->forward(x, T, y);
@@ -48,6 +69,7 @@ void forward_same_input(const float* x, int T, std::initializer_list<std::pair<c
     layer->op->forward_int8(shared, y);
     layer->add_bias(T, y);
   }
+  run_lut();
 }
 
 }  // namespace gptqt

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/int8_gemm.h"
+#include "kernels/lut_layout.h"
 
 namespace gptqt {
 
@@ -26,6 +27,9 @@ class LinearOp {
   // input in forward_int8: layers of one input share its quantization (q/k/v, gate/up).
   virtual int int8_input_groups(int T) const { return 0; }
   virtual void forward_int8(const kernels::Int8Activations& x, float* y) const {}
+  // A layer that multiplies T rows through the LUT kernels gives its packed weights
+  // (else nullptr): layers of one input then share the tables and one parallel loop.
+  virtual const kernels::BcqPacked* lut_weights(int T) const { return nullptr; }
 };
 
 class DenseLinear : public LinearOp {
@@ -51,8 +55,9 @@ struct Linear {
   const DenseLinear* dense() const { return dynamic_cast<const DenseLinear*>(op.get()); }
 };
 
-// Each layer's forward of the same input x (T rows); layers that take the int8 GEMM
-// with the same column groups quantize x once between them.
+// Each layer's forward of the same input x (T rows). Layers that take the int8 GEMM
+// with the same column groups quantize x once between them; layers that take the LUT
+// kernels with the same groups share one set of tables and one parallel loop.
 void forward_same_input(const float* x, int T, std::initializer_list<std::pair<const Linear*, float*>> layers);
 
 }  // namespace gptqt

@@ -89,22 +89,13 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   if (!cfg.post_ln) apply_norm(cfg.norm, b.attn_norm, cfg.norm_eps, h.data(), T, H);
   std::vector<float>& q = scratch.q;
   q.resize(size_t(T) * qd);
-  float *k, *v;
-  int S;  // positions the queries attend over
-  if (cache) {
-    GPTQT_CHECK(cache->n_past + T <= cache->capacity, "KV cache full ({} positions)", cache->capacity);
-    k = cache->k[size_t(i)].data();
-    v = cache->v[size_t(i)].data();
-    S = cache->n_past + T;
-  } else {
-    scratch.k.resize(size_t(T) * kd);
-    scratch.v.resize(size_t(T) * kd);
-    k = scratch.k.data();
-    v = scratch.v.data();
-    S = T;
-  }
-  float* k_new = k + size_t(S - T) * kd;
-  float* v_new = v + size_t(S - T) * kd;
+  // This call's keys and values, token-major as the layers write them; a cache then
+  // takes them in its own layout.
+  if (cache) GPTQT_CHECK(cache->n_past + T <= cache->capacity, "KV cache full ({} positions)", cache->capacity);
+  scratch.k.resize(size_t(T) * kd);
+  scratch.v.resize(size_t(T) * kd);
+  float* k_new = scratch.k.data();
+  float* v_new = scratch.v.data();
   rotate_input(i, LinearInput::attn, h.data(), T);
   if (observer) {
     observer->observe(i, {LinearRole::q, LinearRole::k, LinearRole::v}, h.data(), T, H);
@@ -124,17 +115,27 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
                                               : std::vector<double>();
     const std::vector<double>& f = local ? w.rope_inv_freq_local : by_length.empty() ? w.rope_inv_freq : by_length;
     const float af = local ? 1.f : cfg.rope_scaling.attn_factor;
-    const RopeAngles angles = rope_angles(f, af, T, pos0);
+    const RopeAngles& angles = rope_angles_cached(f, af, T, pos0);
     apply_rope(cfg.rope_style, angles, q.data(), cfg.n_heads, cfg.head_dim);
     apply_rope(cfg.rope_style, angles, k_new, cfg.n_kv_heads, cfg.head_dim);
+  }
+  const AttentionShape shape{cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0,
+                             cfg.attn_scale, cfg.attn_softcap};
+  const float *k = k_new, *v = v_new;
+  int S = T;  // positions the queries attend over
+  KvLayout layout = token_major(shape);
+  if (cache) {
+    cache->store(i, T, k_new, v_new);
+    k = cache->k[size_t(i)].data();
+    v = cache->v[size_t(i)].data();
+    S = cache->n_past + T;
+    layout = cache->layout();
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
   std::vector<float>& att = scratch.att;
   att.resize(size_t(T) * qd);
-  causal_attention({cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0, cfg.attn_scale,
-                    cfg.attn_softcap},
-                   q.data(), T, k, v, S, slopes, att.data());
+  causal_attention(shape, q.data(), T, k, v, S, layout, slopes, att.data());
   rotate_input(i, LinearInput::o, att.data(), T);
   if (observer) {
     observer->observe(i, {LinearRole::o}, att.data(), T, qd);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/silu.h"
+#include "kernels/vector_sums.h"
 
 namespace gptqt {
 
@@ -15,10 +16,9 @@ void apply_norm(NormKind kind, const Norm& norm, float eps, float* x, int T, int
   for (int t = 0; t < T; ++t) {
     float* r = x + size_t(t) * n;
     if (kind == NormKind::rms) {
-      double ss = 0;
-      for (int i = 0; i < n; ++i) ss += double(r[i]) * r[i];
-      float scale = float(1.0 / std::sqrt(ss / n + eps));
-      for (int i = 0; i < n; ++i) r[i] = r[i] * scale * norm.weight[i];
+      const float scale = float(1.0 / std::sqrt(kernels::sum_squares8(r, n) / n + eps));
+      const float* w = norm.weight.data();
+      for (int i = 0; i < n; ++i) r[i] = r[i] * scale * w[i];
     } else {
       double mean = 0, var = 0;
       for (int i = 0; i < n; ++i) mean += r[i];

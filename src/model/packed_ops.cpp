@@ -90,6 +90,9 @@ class LutLinear : public PackedOpBase {
   LutLinear(PackedLinear q, BatchGemm batch) : PackedOpBase(std::move(q), batch), lut_(kernels::repack_for_lut(this->q().view())) {}
   size_t weight_bytes() const override { return size_t(lut_.weight_bytes()); }
   std::string kind() const override { return fmt::format("lut{}g{}", q().bits, q().group_size); }
+  const kernels::BcqPacked* lut_weights(int T) const override {  // act-order layers permute their own input
+    return T <= kSmallBatch && q().perm.empty() ? &lut_ : nullptr;
+  }
 
  protected:
   void small_batch(const float* x, int T, float* y) const override { kernels::lut_gemm(lut_, x, T, y); }

@@ -103,6 +103,23 @@ RopeAngles rope_angles(const std::vector<double>& inv_freq, float attn_factor, i
   return a;
 }
 
+const RopeAngles& rope_angles_cached(const std::vector<double>& inv_freq, float attn_factor, int T, int pos0) {
+  struct Entry {
+    std::vector<double> inv_freq;
+    float attn_factor = 0.f;
+    int pos0 = -1;
+    RopeAngles angles;
+  };
+  thread_local Entry kept[2];
+  thread_local int oldest = 0;
+  for (const Entry& e : kept)
+    if (e.pos0 == pos0 && e.angles.T == T && e.attn_factor == attn_factor && e.inv_freq == inv_freq) return e.angles;
+  Entry& e = kept[oldest];
+  oldest ^= 1;
+  e = {inv_freq, attn_factor, pos0, rope_angles(inv_freq, attn_factor, T, pos0)};
+  return e.angles;
+}
+
 void apply_rope(RopeStyle style, const RopeAngles& angles, float* x, int n_heads, int head_dim) {
   const int half = angles.half, T = angles.T;
   GPTQT_CHECK(2 * half <= head_dim, "internal: {} RoPE frequencies for heads of {}", half, head_dim);

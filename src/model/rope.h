@@ -23,6 +23,11 @@ struct RopeAngles {
   std::vector<float> cos, sin;
 };
 RopeAngles rope_angles(const std::vector<double>& inv_freq, float attn_factor, int T, int pos0);
+// The same, kept for the last two sets of arguments asked on this thread: every block
+// of a forward pass rotates the same positions (by two sets of frequencies where local
+// layers have their own, Gemma 3), and a sine and a cosine per angle cost more than
+// a generated token's rotation.
+const RopeAngles& rope_angles_cached(const std::vector<double>& inv_freq, float attn_factor, int T, int pos0);
 
 // In place on T rows of n_heads heads of head_dim: the first 2 * half dimensions of
 // each head (all of it but for partial rotary), pairs (i, i + d/2) for

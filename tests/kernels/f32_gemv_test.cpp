@@ -26,3 +26,41 @@ TEST(F32Gemv, EveryPathMatchesTheReference) {
     }
   });
 }
+
+// Keys or values in a cache: rows `ld` apart, several query heads at once.
+TEST(F32RowProducts, EveryPathMatchesTheDefinition) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd;
+  test::for_each_available_isa([&](Isa isa) {
+    for (auto [rows, cols] : {std::pair{1, 1}, {7, 64}, {8, 64}, {37, 64}, {130, 100}, {9, 7}, {300, 128}})
+      for (int m : {1, 3, 4}) {
+        SCOPED_TRACE(::testing::Message() << isa_name(isa) << " " << rows << "x" << cols << " m " << m);
+        const int64_t ld = cols + 5, ldy = rows + 2;
+        std::vector<float> W(size_t(rows) * ld), X(size_t(m) * cols), P(size_t(m) * ldy);
+        for (float& v : W) v = nd(rng);
+        for (float& v : X) v = nd(rng);
+        for (float& v : P) v = nd(rng);
+        std::vector<float> dots(size_t(m) * ldy, NAN), sums(size_t(m) * cols, NAN);
+        kernels::f32_rows_dot(W.data(), ld, rows, cols, X.data(), m, 0.5f, dots.data(), ldy);
+        kernels::f32_rows_combine(W.data(), ld, rows, cols, P.data(), ldy, m, sums.data());
+        for (int v = 0; v < m; ++v) {
+          for (int r = 0; r < rows; ++r) {
+            double want = 0, mag = 0;
+            for (int c = 0; c < cols; ++c) {
+              want += double(W[r * ld + c]) * X[v * cols + c];
+              mag += std::abs(double(W[r * ld + c]) * X[v * cols + c]);
+            }
+            ASSERT_NEAR(dots[v * ldy + r], 0.5 * want, 1e-6 * mag + 1e-30) << "dot " << v << "," << r;
+          }
+          for (int c = 0; c < cols; ++c) {
+            double want = 0, mag = 0;
+            for (int r = 0; r < rows; ++r) {
+              want += double(P[v * ldy + r]) * W[r * ld + c];
+              mag += std::abs(double(P[v * ldy + r]) * W[r * ld + c]);
+            }
+            ASSERT_NEAR(sums[v * cols + c], want, 1e-6 * mag + 1e-30) << "sum " << v << "," << c;
+          }
+        }
+      }
+  });
+}

@@ -196,6 +196,31 @@ TEST_P(LutGemm, RunsLinearWeightsLikeTheDequantKernel) {
   }
 }
 
+// Matrices of one input in one call (q/k/v): each gets the bits its own call gives,
+// whatever the threads make of the shared tile loop.
+TEST_P(LutGemm, SharedTablesGiveEachMatrixItsOwnProduct) {
+  const int cols = 576;
+  std::vector<BcqPacked> w;
+  for (int rows : {96, 33, 33, 200}) w.push_back(repack_for_lut(random_bcq(rows, cols, 3, 64, 40 + rows).view()));
+  for (int batch : {1, 3}) {
+    const std::vector<float> X = random_vector(size_t(batch) * cols, 50 + batch);
+    LutTables t;
+    build_lut_tables(X.data(), batch, cols, 64, t);
+    std::vector<std::vector<float>> got(w.size()), want(w.size());
+    std::vector<LutProduct> products;
+    for (size_t i = 0; i < w.size(); ++i) {
+      got[i].assign(size_t(batch) * w[i].shape.rows, NAN);
+      want[i].resize(got[i].size());
+      lut_gemm(w[i], t, want[i].data());
+      products.push_back({&w[i], got[i].data()});
+    }
+    for_thread_counts([&] {
+      lut_gemm(products, t);
+      for (size_t i = 0; i < w.size(); ++i) ASSERT_EQ(got[i], want[i]) << "matrix " << i << " batch " << batch;
+    });
+  }
+}
+
 GPTQT_INSTANTIATE_ISA_TESTS(LutGemm);
 
 // Norm-wise relative error of the int8 tables on LLM-like shapes; the numbers are
@@ -266,6 +291,10 @@ TEST(LutGemm, RejectsTablesOfAnotherShape) {
   build_lut_tables(x.data(), 1, 192, 128, t);
   EXPECT_THROW(lut_gemm(p, t, y.data()), Error);
   EXPECT_THROW(build_lut_tables(x.data(), 0, 256, 128, t), Error);
+  build_lut_tables(x.data(), 1, 256, 128, t);
+  const std::vector<LutProduct> too_many(kMaxLutProducts + 1, LutProduct{&p, y.data()});
+  EXPECT_THROW(lut_gemm(too_many, t), Error);
+  EXPECT_THROW(lut_gemm(std::span<const LutProduct>(), t), Error);
   EXPECT_THROW(build_lut_tables(x.data(), 1, 256, 100, t), Error);
 }
 

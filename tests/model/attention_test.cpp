@@ -1,6 +1,7 @@
 // Causal attention against a scalar reference written from the definition: GQA,
 // sliding windows, softcapping and ALiBi; prefill chunks and the one-query path of
-// generation (threaded above 32K products).
+// generation (threaded above 16K products), over token-major keys and values and the
+// KV cache's head-major layout.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -69,11 +70,26 @@ TEST(Attention, MatchesTheDefinitionForPrefillAndGeneration) {
         for (float& x : v) x = nd(rng);
         if (c.alibi)
           for (int h = 0; h < s.n_heads; ++h) alibi.push_back(std::pow(2.f, -float(h + 1)));
-        std::vector<float> out(size_t(T) * qd);
-        causal_attention(s, q.data(), T, k.data(), v.data(), S, alibi, out.data());
         const std::vector<float> want = reference(s, q, T, k, v, S, alibi);
-        for (size_t i = 0; i < out.size(); ++i)
-          ASSERT_NEAR(out[i], want[i], 2e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " S " << S << " T " << T;
+        // The same keys and values head-major, in a cache of 3 more positions.
+        const KvLayout head_major{s.head_dim, int64_t(S + 3) * s.head_dim};
+        std::vector<float> hk(size_t(S + 3) * kd, NAN), hv(hk.size(), NAN);
+        for (int j = 0; j < S; ++j)
+          for (int kh = 0; kh < s.n_kv_heads; ++kh)
+            for (int c = 0; c < s.head_dim; ++c) {
+              hk[j * head_major.row_stride + kh * head_major.head_stride + c] = k[size_t(j) * kd + kh * s.head_dim + c];
+              hv[j * head_major.row_stride + kh * head_major.head_stride + c] = v[size_t(j) * kd + kh * s.head_dim + c];
+            }
+        for (const bool cache_layout : {false, true}) {
+          std::vector<float> out(size_t(T) * qd);
+          if (cache_layout)
+            causal_attention(s, q.data(), T, hk.data(), hv.data(), S, head_major, alibi, out.data());
+          else
+            causal_attention(s, q.data(), T, k.data(), v.data(), S, token_major(s), alibi, out.data());
+          for (size_t i = 0; i < out.size(); ++i)
+            ASSERT_NEAR(out[i], want[i], 2e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " S " << S << " T "
+                                               << T << (cache_layout ? " head-major" : " token-major");
+        }
       }
 }
 
