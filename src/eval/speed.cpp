@@ -49,7 +49,7 @@ std::vector<double> repeat(int repetitions, int tokens, F run) {
 KVCache context_of(const Model& m, int depth, int n) {
   GPTQT_CHECK(depth >= 0 && depth + n <= m.cfg.max_ctx, "depth {} + {} tokens exceed the model's context {}", depth, n,
               m.cfg.max_ctx);
-  KVCache cache(m.cfg, depth + n);
+  KVCache cache(m.cfg, depth + n, m.kv_type);
   if (depth > 0) m.forward(random_tokens(m, depth), &cache, LogitsFor::last);
   return cache;
 }
@@ -107,7 +107,7 @@ double kv_bytes_at(const Model& m, int pos) {
   double positions = 0;
   for (int l = 0; l < m.cfg.n_layers; ++l)
     positions += m.cfg.is_sliding(l) ? std::min(pos, m.cfg.sliding_window) : pos;
-  return positions * 2 * m.cfg.kv_dim() * sizeof(float);
+  return positions * 2 * m.cfg.kv_dim() * (m.kv_type == KvType::f16 ? 2 : 4);
 }
 
 double generation_bytes_per_token(const Model& m, int n_tokens, int depth) {

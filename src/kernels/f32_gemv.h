@@ -18,12 +18,18 @@ void f32_gemv(const float* W, int rows, int cols, const float* x, float* y);
 void f32_rows_dot(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
                   int64_t ldy);
 void f32_rows_combine(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m, float* Y);
+// The same over rows of IEEE fp16 (an fp16 KV cache), in fp32 arithmetic.
+void f32_rows_dot(const uint16_t* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+                  int64_t ldy);
+void f32_rows_combine(const uint16_t* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m,
+                      float* Y);
 
 namespace detail {
-void f32_rows_dot_avx2(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+template <class E>  // float or uint16_t (fp16 bits)
+void f32_rows_dot_avx2(const E* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
                        int64_t ldy);
-void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m,
-                           float* Y);
+template <class E>
+void f32_rows_combine_avx2(const E* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m, float* Y);
 }  // namespace detail
 
 }  // namespace gptqt::kernels

@@ -23,9 +23,18 @@ static inline __m256 hsum8(const __m256* a) {
   return _mm256_add_ps(_mm256_permute2f128_ps(s0123, s4567, 0x20), _mm256_permute2f128_ps(s0123, s4567, 0x31));
 }
 
+// Eight elements as fp32: floats, or fp16 bits widened by F16C.
+static inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+static inline __m256 load8(const uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+static inline float value(float x) { return x; }
+static inline float value(uint16_t h) { return _cvtsh_ss(h); }
+
 // The dot products of rows r..r+7 with x, into s[0..7]: eight FMA chains in flight
 // (with a head's 64 dimensions, one chain per row would wait on its latency).
-static inline void dot8(const float* w, int64_t ld, int cols, const float* x, float* s) {
+template <class E>
+static inline void dot8(const E* w, int64_t ld, int cols, const float* x, float* s) {
   __m256 a[8];
   #pragma GCC unroll 8
   for (int i = 0; i < 8; ++i) a[i] = _mm256_setzero_ps();
@@ -33,15 +42,16 @@ static inline void dot8(const float* w, int64_t ld, int cols, const float* x, fl
   for (; c + 8 <= cols; c += 8) {
     const __m256 xv = _mm256_loadu_ps(x + c);
     #pragma GCC unroll 8
-    for (int i = 0; i < 8; ++i) a[i] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i * ld + c), xv, a[i]);
+    for (int i = 0; i < 8; ++i) a[i] = _mm256_fmadd_ps(load8(w + i * ld + c), xv, a[i]);
   }
   _mm256_storeu_ps(s, hsum8(a));
   for (; c < cols; ++c)
-    for (int i = 0; i < 8; ++i) s[i] += w[i * ld + c] * x[c];
+    for (int i = 0; i < 8; ++i) s[i] += value(w[i * ld + c]) * x[c];
 }
 
 // Eight rows at a time, every vector over them while they are in L1.
-void f32_rows_dot_avx2(const float* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
+template <class E>
+void f32_rows_dot_avx2(const E* W, int64_t ld, int rows, int cols, const float* X, int m, float scale, float* Y,
                        int64_t ldy) {
   int r = 0;
   for (; r + 8 <= rows; r += 8)
@@ -52,20 +62,21 @@ void f32_rows_dot_avx2(const float* W, int64_t ld, int rows, int cols, const flo
     }
   for (; r < rows; ++r)
     for (int v = 0; v < m; ++v) {
-      const float *w = W + int64_t(r) * ld, *x = X + int64_t(v) * cols;
+      const E* w = W + int64_t(r) * ld;
+      const float* x = X + int64_t(v) * cols;
       __m256 a = _mm256_setzero_ps();
       int c = 0;
-      for (; c + 8 <= cols; c += 8) a = _mm256_fmadd_ps(_mm256_loadu_ps(w + c), _mm256_loadu_ps(x + c), a);
+      for (; c + 8 <= cols; c += 8) a = _mm256_fmadd_ps(load8(w + c), _mm256_loadu_ps(x + c), a);
       float s = hsum(a);
-      for (; c < cols; ++c) s += w[c] * x[c];
+      for (; c < cols; ++c) s += value(w[c]) * x[c];
       Y[v * ldy + r] = s * scale;
     }
 }
 
 // 32 rows at a time, every vector over them while they are in L1; within them 64
 // columns at a time, eight accumulators taking each row's broadcast weight.
-void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m,
-                           float* Y) {
+template <class E>
+void f32_rows_combine_avx2(const E* W, int64_t ld, int rows, int cols, const float* P, int64_t ldp, int m, float* Y) {
   std::fill_n(Y, int64_t(m) * cols, 0.f);
   constexpr int kRows = 32;
   for (int r0 = 0; r0 < rows; r0 += kRows) {
@@ -80,9 +91,9 @@ void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const
         for (int k = 0; k < 8; ++k) acc[k] = _mm256_loadu_ps(y + c0 + 8 * k);
         for (int r = r0; r < r1; ++r) {
           const __m256 pr = _mm256_set1_ps(p[r]);
-          const float* w = W + int64_t(r) * ld + c0;
+          const E* w = W + int64_t(r) * ld + c0;
           #pragma GCC unroll 8
-          for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(pr, _mm256_loadu_ps(w + 8 * k), acc[k]);
+          for (int k = 0; k < 8; ++k) acc[k] = _mm256_fmadd_ps(pr, load8(w + 8 * k), acc[k]);
         }
         #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) _mm256_storeu_ps(y + c0 + 8 * k, acc[k]);
@@ -90,13 +101,18 @@ void f32_rows_combine_avx2(const float* W, int64_t ld, int rows, int cols, const
       for (; c0 + 8 <= cols; c0 += 8) {
         __m256 acc = _mm256_loadu_ps(y + c0);
         for (int r = r0; r < r1; ++r)
-          acc = _mm256_fmadd_ps(_mm256_set1_ps(p[r]), _mm256_loadu_ps(W + int64_t(r) * ld + c0), acc);
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(p[r]), load8(W + int64_t(r) * ld + c0), acc);
         _mm256_storeu_ps(y + c0, acc);
       }
       for (; c0 < cols; ++c0)
-        for (int r = r0; r < r1; ++r) y[c0] += p[r] * W[int64_t(r) * ld + c0];
+        for (int r = r0; r < r1; ++r) y[c0] += p[r] * value(W[int64_t(r) * ld + c0]);
     }
   }
 }
+
+template void f32_rows_dot_avx2(const float*, int64_t, int, int, const float*, int, float, float*, int64_t);
+template void f32_rows_dot_avx2(const uint16_t*, int64_t, int, int, const float*, int, float, float*, int64_t);
+template void f32_rows_combine_avx2(const float*, int64_t, int, int, const float*, int64_t, int, float*);
+template void f32_rows_combine_avx2(const uint16_t*, int64_t, int, int, const float*, int64_t, int, float*);
 
 }  // namespace gptqt::kernels::detail

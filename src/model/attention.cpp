@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/error.h"
+#include "core/half.h"
 #include "kernels/f32_gemv.h"
 #include "kernels/softmax.h"
 
@@ -26,7 +28,8 @@ void normalize_scores(const AttentionShape& s, float slope, int first, int last,
 // value once for all of them (a 1-row sgemm per head re-read them and cost more in
 // its call than in its arithmetic); the key/value heads are split over the threads
 // only when a long context makes a team worth it.
-void attend_one_query(const AttentionShape& s, const float* q, const float* k, const float* v, int S, KvLayout kv,
+template <class E>
+void attend_one_query(const AttentionShape& s, const float* q, const E* k, const E* v, int S, const KvView& kv,
                       const std::vector<float>& alibi, float* out) {
   const int hd = s.head_dim, group = s.n_heads / s.n_kv_heads;
   const int last = S - 1, first = s.window > 0 ? std::max(0, last - s.window + 1) : 0, n = last + 1 - first;
@@ -47,11 +50,43 @@ void attend_one_query(const AttentionShape& s, const float* q, const float* k, c
   }
 }
 
+// fp32 copies of an fp16 cache's first S positions, head-major, for the prompt path's sgemm.
+KvView widened(const AttentionShape& s, const KvView& kv, int S) {
+  thread_local std::vector<float> k, v;
+  const size_t per_head = size_t(S) * s.head_dim;
+  k.resize(per_head * s.n_kv_heads);
+  v.resize(k.size());
+  for (int h = 0; h < s.n_kv_heads; ++h)
+    for (int p = 0; p < S; ++p)
+      for (int c = 0; c < s.head_dim; ++c) {
+        const int64_t at = p * kv.row_stride + h * kv.head_stride + c;
+        k[h * per_head + size_t(p) * s.head_dim + c] = f16_to_f32(static_cast<const uint16_t*>(kv.k)[at]);
+        v[h * per_head + size_t(p) * s.head_dim + c] = f16_to_f32(static_cast<const uint16_t*>(kv.v)[at]);
+      }
+  return {k.data(), v.data(), KvType::f32, s.head_dim, int64_t(per_head)};
+}
+
 }  // namespace
 
-void causal_attention(const AttentionShape& s, const float* q, int T, const float* k, const float* v, int S,
-                      KvLayout kv, const std::vector<float>& alibi, float* out) {
-  if (T == 1) return attend_one_query(s, q, k, v, S, kv, alibi, out);
+KvType parse_kv_type(const std::string& s) {
+  if (s == "f32") return KvType::f32;
+  if (s == "f16") return KvType::f16;
+  fail("unknown KV cache type \"{}\" (f32 or f16)", s);
+}
+
+const char* kv_type_name(KvType t) { return t == KvType::f16 ? "f16" : "f32"; }
+
+void causal_attention(const AttentionShape& s, const float* q, int T, const KvView& kv_in, int S,
+                      const std::vector<float>& alibi, float* out) {
+  if (T == 1 && kv_in.type == KvType::f16)
+    return attend_one_query(s, q, static_cast<const uint16_t*>(kv_in.k), static_cast<const uint16_t*>(kv_in.v), S,
+                            kv_in, alibi, out);
+  if (T == 1)
+    return attend_one_query(s, q, static_cast<const float*>(kv_in.k), static_cast<const float*>(kv_in.v), S, kv_in,
+                            alibi, out);
+  const KvView kv = kv_in.type == KvType::f16 ? widened(s, kv_in, S) : kv_in;
+  const float* k = static_cast<const float*>(kv.k);
+  const float* v = static_cast<const float*>(kv.v);
   const int hd = s.head_dim, qd = s.n_heads * hd;
   const int ld = int(kv.row_stride);
   const int group = s.n_heads / s.n_kv_heads;

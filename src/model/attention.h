@@ -1,6 +1,7 @@
 // Causal multi-head attention over already-projected Q, K, V (GQA aware, optional ALiBi).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace gptqt {
@@ -12,17 +13,28 @@ struct AttentionShape {
   float softcap = 0.f;  // > 0: scores become softcap * tanh(scores / softcap) before the softmax
 };
 
-// Where the key (or value) of position p for key/value head h lies in k (or v):
-// p * row_stride + h * head_stride floats in, head_dim of them.
-struct KvLayout {
+// What a KV cache holds its keys and values in: fp32, or fp16 (llama.cpp's default:
+// half the bytes that a generated token's attention reads, and half the memory).
+enum class KvType { f32, f16 };
+KvType parse_kv_type(const std::string& s);  // "f32" or "f16"
+const char* kv_type_name(KvType t);
+
+// Keys and values of positions 0 .. S-1: the key (or value) of position p for key/value
+// head h lies p * row_stride + h * head_stride elements into k (or v), head_dim of them.
+struct KvView {
+  const void* k;
+  const void* v;
+  KvType type;
   int64_t row_stride, head_stride;
 };
-// Rows of n_kv_heads * head_dim, one per position (what a linear layer writes).
-inline KvLayout token_major(const AttentionShape& s) { return {int64_t(s.n_kv_heads) * s.head_dim, s.head_dim}; }
+// fp32 rows of n_kv_heads * head_dim, one per position (what a linear layer writes).
+inline KvView token_major(const AttentionShape& s, const float* k, const float* v) {
+  return {k, v, KvType::f32, int64_t(s.n_kv_heads) * s.head_dim, s.head_dim};
+}
 
-// q: T x (n_heads*head_dim) for positions S-T .. S-1; k, v: positions 0 .. S-1 laid out
-// as `kv` says. out: T x (n_heads*head_dim). alibi: per-head slopes or empty.
-void causal_attention(const AttentionShape& s, const float* q, int T, const float* k, const float* v, int S,
-                      KvLayout kv, const std::vector<float>& alibi, float* out);
+// q: T x (n_heads*head_dim) for positions S-T .. S-1. out: T x (n_heads*head_dim).
+// alibi: per-head slopes or empty.
+void causal_attention(const AttentionShape& s, const float* q, int T, const KvView& kv, int S,
+                      const std::vector<float>& alibi, float* out);
 
 }  // namespace gptqt

@@ -304,6 +304,7 @@ Model load_model(const std::string& path, const LoadOptions& options) {
   GPTQT_CHECK(fs::exists(path), "{}: no such file or folder", path);
   Model m;
   m.source = path;
+  m.kv_type = parse_kv_type(options.kv_cache);
   std::shared_ptr<const TensorSource> src;
   std::shared_ptr<const SafetensorsFile> packed;
   const TensorNames* names;

@@ -121,21 +121,18 @@ void Model::block(int i, float* x, int T, int pos0, KVCache* cache, LinearInputO
   }
   const AttentionShape shape{cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, sliding ? cfg.sliding_window : 0,
                              cfg.attn_scale, cfg.attn_softcap};
-  const float *k = k_new, *v = v_new;
+  KvView kv = token_major(shape, k_new, v_new);
   int S = T;  // positions the queries attend over
-  KvLayout layout = token_major(shape);
   if (cache) {
     cache->store(i, T, k_new, v_new);
-    k = cache->k[size_t(i)].data();
-    v = cache->v[size_t(i)].data();
+    kv = cache->view(i);
     S = cache->n_past + T;
-    layout = cache->layout();
   }
   static const std::vector<float> no_alibi;
   std::vector<float> slopes = cfg.pos == PosKind::alibi ? alibi_slopes(cfg.n_heads) : no_alibi;
   std::vector<float>& att = scratch.att;
   att.resize(size_t(T) * qd);
-  causal_attention(shape, q.data(), T, k, v, S, layout, slopes, att.data());
+  causal_attention(shape, q.data(), T, kv, S, slopes, att.data());
   rotate_input(i, LinearInput::o, att.data(), T);
   if (observer) {
     observer->observe(i, {LinearRole::o}, att.data(), T, qd);

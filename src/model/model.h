@@ -53,6 +53,7 @@ class Model {
   // weights in w are then stored rotated (W·R).
   ModelRotations rotations;
   std::string source;                // the file or folder it was loaded from
+  KvType kv_type = KvType::f16;      // of the KV caches made for it (LoadOptions::kv_cache)
   std::shared_ptr<GgufFile> gguf;    // kept when loaded from GGUF (tokenizer metadata)
   // Streaming (LoadOptions::stream): the blocks, the token embeddings and the head
   // stay on disk until load_block / load_embeddings / load_head, and the drop_*
@@ -102,6 +103,9 @@ struct LoadOptions {
   // How packed layers multiply batches (prompts, perplexity windows): "auto" (the
   // int8 GEMM where it holds the weights exactly), "int8" or "sgemm" (packed_ops.h).
   std::string batch_gemm = "auto";
+  // What a KV cache of this model holds keys and values in: "f16" (llama.cpp's
+  // default) or "f32" (model/kv_cache.h).
+  std::string kv_cache = "f16";
 };
 
 // Loads a GGUF file, a Hugging Face checkpoint folder (config.json +

@@ -17,7 +17,7 @@ std::vector<int32_t> generate(const Model& model, const std::vector<int32_t>& pr
   const int total = int(prompt.size()) + n;
   GPTQT_CHECK(model.cfg.pos != PosKind::learned || total <= model.cfg.max_ctx,
               "{} prompt + {} new tokens exceed the model's context of {}", prompt.size(), n, model.cfg.max_ctx);
-  KVCache cache(model.cfg, total);
+  KVCache cache(model.cfg, total, model.kv_type);
   auto t0 = Clock::now();
   std::vector<float> logits = model.forward(prompt, &cache, LogitsFor::last);
   auto t1 = Clock::now();

@@ -36,7 +36,7 @@ std::string quantize_rtn(const std::string& source, int bits, int group) {
 }
 
 std::vector<int32_t> greedy(const Model& m, std::vector<int32_t> tokens, int n) {
-  KVCache cache(m.cfg, int(tokens.size()) + n);
+  KVCache cache(m.cfg, int(tokens.size()) + n, KvType::f32);
   std::vector<float> logits = m.forward(tokens, &cache);
   for (int i = 0; i < n; ++i) {
     const float* last = logits.data() + (logits.size() / m.cfg.vocab - 1) * m.cfg.vocab;
@@ -62,9 +62,10 @@ struct Agreement {
   int argmax_same = 0, steps = 0;
 };
 
-// Feeds `tokens` one at a time (the generation path: single-token kernels) to both models.
+// Feeds `tokens` one at a time (the generation path: single-token kernels) to both
+// models, through fp32 caches: only the kernels differ.
 Agreement compare_stepwise(const Model& a, const Model& b, const std::vector<int32_t>& tokens) {
-  KVCache ca(a.cfg, int(tokens.size())), cb(b.cfg, int(tokens.size()));
+  KVCache ca(a.cfg, int(tokens.size()), KvType::f32), cb(b.cfg, int(tokens.size()), KvType::f32);
   Agreement g;
   for (int32_t t : tokens) {
     std::vector<float> la = a.forward({t}, &ca), lb = b.forward({t}, &cb);

@@ -1,13 +1,14 @@
 // Causal attention against a scalar reference written from the definition: GQA,
 // sliding windows, softcapping and ALiBi; prefill chunks and the one-query path of
 // generation (threaded above 16K products), over token-major keys and values and the
-// KV cache's head-major layout.
+// KV cache's head-major layouts in fp32 and fp16.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
+#include "core/half.h"
 #include "model/attention.h"
 
 namespace gptqt {
@@ -71,24 +72,31 @@ TEST(Attention, MatchesTheDefinitionForPrefillAndGeneration) {
         if (c.alibi)
           for (int h = 0; h < s.n_heads; ++h) alibi.push_back(std::pow(2.f, -float(h + 1)));
         const std::vector<float> want = reference(s, q, T, k, v, S, alibi);
-        // The same keys and values head-major, in a cache of 3 more positions.
-        const KvLayout head_major{s.head_dim, int64_t(S + 3) * s.head_dim};
-        std::vector<float> hk(size_t(S + 3) * kd, NAN), hv(hk.size(), NAN);
+        // A KV cache's head-major fp32 and fp16 layouts, 3 more positions of room; the
+        // fp16 cache is held to the definition over the fp16-rounded keys and values.
+        const int64_t row = s.head_dim, head = int64_t(S + 3) * s.head_dim;
+        std::vector<float> hk(size_t(S + 3) * kd, NAN), hv(hk.size(), NAN), k16(k.size()), v16(v.size());
+        std::vector<uint16_t> hk16(hk.size(), 0x7e00), hv16(hk.size(), 0x7e00);  // NaN in unused positions
         for (int j = 0; j < S; ++j)
           for (int kh = 0; kh < s.n_kv_heads; ++kh)
             for (int c = 0; c < s.head_dim; ++c) {
-              hk[j * head_major.row_stride + kh * head_major.head_stride + c] = k[size_t(j) * kd + kh * s.head_dim + c];
-              hv[j * head_major.row_stride + kh * head_major.head_stride + c] = v[size_t(j) * kd + kh * s.head_dim + c];
+              const size_t from = size_t(j) * kd + kh * s.head_dim + c, to = j * row + kh * head + c;
+              hk[to] = k[from], hv[to] = v[from];
+              hk16[to] = f32_to_f16(k[from]), hv16[to] = f32_to_f16(v[from]);
+              k16[from] = f16_to_f32(hk16[to]), v16[from] = f16_to_f32(hv16[to]);
             }
-        for (const bool cache_layout : {false, true}) {
+        const std::vector<float> want16 = reference(s, q, T, k16, v16, S, alibi);
+        const std::pair<const char*, KvView> views[] = {
+            {"token-major", token_major(s, k.data(), v.data())},
+            {"head-major", {hk.data(), hv.data(), KvType::f32, row, head}},
+            {"head-major fp16", {hk16.data(), hv16.data(), KvType::f16, row, head}}};
+        for (const auto& [name, kv] : views) {
           std::vector<float> out(size_t(T) * qd);
-          if (cache_layout)
-            causal_attention(s, q.data(), T, hk.data(), hv.data(), S, head_major, alibi, out.data());
-          else
-            causal_attention(s, q.data(), T, k.data(), v.data(), S, token_major(s), alibi, out.data());
+          causal_attention(s, q.data(), T, kv, S, alibi, out.data());
+          const std::vector<float>& w = kv.type == KvType::f16 ? want16 : want;
           for (size_t i = 0; i < out.size(); ++i)
-            ASSERT_NEAR(out[i], want[i], 2e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " S " << S << " T "
-                                               << T << (cache_layout ? " head-major" : " token-major");
+            ASSERT_NEAR(out[i], w[i], 2e-5) << "heads " << s.n_heads << "/" << s.n_kv_heads << " S " << S << " T "
+                                            << T << " " << name;
         }
       }
 }

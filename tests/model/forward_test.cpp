@@ -112,6 +112,34 @@ TEST(RealModel, Stories260KGreedyContinuationIsTheKnownStory) {
   EXPECT_EQ(out, toks);
 }
 
+// An fp16 KV cache (the default, as llama.cpp's) rounds keys and values to 11
+// significant bits: a prompt and then tokens one at a time through it stay close to
+// the fp32 cache's logits and pick the same tokens.
+TEST(RealModel, SmolLM2Fp16CacheKeepsTheLogits) {
+  std::string path = data_dir() + "/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared data not found: " << path;
+  const Model m = load_model(path, {.head = "int8"});
+  const std::vector<int32_t> prompt = {504, 3575, 282, 4649, 314, 0, 1848, 2114};
+  KVCache c16(m.cfg, 64, KvType::f16), c32(m.cfg, 64, KvType::f32);
+  std::vector<float> a = m.forward(prompt, &c32, LogitsFor::last), b = m.forward(prompt, &c16, LogitsFor::last);
+  double worst = 0;
+  for (int step = 0; step < 24; ++step) {
+    float top = 0, diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      top = std::max(top, std::abs(a[i]));
+      diff = std::max(diff, std::abs(a[i] - b[i]));
+    }
+    worst = std::max(worst, double(diff / top));
+    const int32_t next = int32_t(std::max_element(a.begin(), a.end()) - a.begin());
+    ASSERT_EQ(next, std::max_element(b.begin(), b.end()) - b.begin()) << "step " << step;
+    a = m.forward({next}, &c32);
+    b = m.forward({next}, &c16);
+  }
+  std::printf("fp16 cache: worst relative logit difference %.2e over 24 steps\n", worst);
+  EXPECT_LT(worst, 1e-2);
+  EXPECT_GT(worst, 0.0) << "the fp16 cache should round something";
+}
+
 // The error loading the checkpoint folder `dir` gives with config.json replaced by `cfg`,
 // or "accepted".
 std::string load_error(const std::string& dir, const json& cfg) {

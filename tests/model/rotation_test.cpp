@@ -53,7 +53,7 @@ void expect_same_logits(const std::string& path, int n_tokens) {
   // ...and the model computes what it did: whole passes and, through the cache, one token at a time.
   const std::vector<int32_t> tokens = some_tokens(plain.cfg.vocab, n_tokens);
   const double whole = relative_error(plain.forward(tokens), rotated.forward(tokens));
-  KVCache ca(plain.cfg, n_tokens), cb(rotated.cfg, n_tokens);
+  KVCache ca(plain.cfg, n_tokens, KvType::f32), cb(rotated.cfg, n_tokens, KvType::f32);  // only the rotation differs
   double stepwise = 0;
   for (int32_t t : tokens) stepwise = std::max(stepwise, relative_error(plain.forward({t}, &ca), rotated.forward({t}, &cb)));
   EXPECT_LT(whole, 1e-4) << path;
