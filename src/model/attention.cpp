@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/half.h"
 #include "kernels/f32_gemv.h"
+#include "kernels/half_rows.h"
 #include "kernels/softmax.h"
 
 namespace gptqt {
@@ -57,12 +57,12 @@ KvView widened(const AttentionShape& s, const KvView& kv, int S) {
   k.resize(per_head * s.n_kv_heads);
   v.resize(k.size());
   for (int h = 0; h < s.n_kv_heads; ++h)
-    for (int p = 0; p < S; ++p)
-      for (int c = 0; c < s.head_dim; ++c) {
-        const int64_t at = p * kv.row_stride + h * kv.head_stride + c;
-        k[h * per_head + size_t(p) * s.head_dim + c] = f16_to_f32(static_cast<const uint16_t*>(kv.k)[at]);
-        v[h * per_head + size_t(p) * s.head_dim + c] = f16_to_f32(static_cast<const uint16_t*>(kv.v)[at]);
-      }
+    for (int p = 0; p < S; ++p) {
+      const int64_t at = p * kv.row_stride + h * kv.head_stride;
+      const size_t to = h * per_head + size_t(p) * s.head_dim;
+      kernels::f16_to_f32_row(static_cast<const uint16_t*>(kv.k) + at, s.head_dim, k.data() + to);
+      kernels::f16_to_f32_row(static_cast<const uint16_t*>(kv.v) + at, s.head_dim, v.data() + to);
+    }
   return {k.data(), v.data(), KvType::f32, s.head_dim, int64_t(per_head)};
 }
 

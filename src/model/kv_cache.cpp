@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/half.h"
+#include "kernels/half_rows.h"
 
 namespace gptqt {
 
@@ -26,10 +26,8 @@ void KVCache::store(int layer, int T, const float* k_rows, const float* v_rows) 
       const float* k = k_rows + (size_t(t) * n_kv_heads + h) * head_dim;
       const float* v = v_rows + (size_t(t) * n_kv_heads + h) * head_dim;
       if (type == KvType::f16) {
-        for (int c = 0; c < head_dim; ++c) {
-          k16_[size_t(layer)][size_t(at + c)] = f32_to_f16(k[c]);
-          v16_[size_t(layer)][size_t(at + c)] = f32_to_f16(v[c]);
-        }
+        kernels::f32_to_f16_row(k, head_dim, k16_[size_t(layer)].data() + at);
+        kernels::f32_to_f16_row(v, head_dim, v16_[size_t(layer)].data() + at);
       } else {
         std::copy_n(k, head_dim, k32_[size_t(layer)].data() + at);
         std::copy_n(v, head_dim, v32_[size_t(layer)].data() + at);

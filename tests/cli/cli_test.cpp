@@ -54,7 +54,6 @@ TEST(Cli, EvalPrintsJsonLast) {
   EXPECT_NE(r.err.find("perplexity"), std::string::npos);  // progress on stderr
 }
 
-// bench -d: each test also after D tokens of context, named as llama-bench names it.
 TEST(Cli, BenchRefusesABadVnniSwitch) {
   setenv("GPTQT_VNNI", "yes", 1);  // inherited by the child
   const CmdResult r = run_gptqt("bench -m " + stories() + " -p 0 -n 4 -r 1");
@@ -63,6 +62,7 @@ TEST(Cli, BenchRefusesABadVnniSwitch) {
   EXPECT_NE(r.err.find("GPTQT_VNNI=yes: expected 0 or 1"), std::string::npos) << r.err;
 }
 
+// bench -d: each test also after D tokens of context, named as llama-bench names it.
 TEST(Cli, BenchRunsAtEveryDepth) {
   if (!file_exists(stories())) GTEST_SKIP() << "shared data not found under " << data_dir();
   CmdResult r = run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 0,16 -r 1 --json --threads 1");
@@ -79,6 +79,7 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   // The host and the paths that made the figures, in every row and on stderr.
   EXPECT_EQ(rows[0]["isa"], gptqt::isa_name(gptqt::active_isa()));
   EXPECT_EQ(rows[0]["batch_gemm"], gptqt::batch_gemm_description(gptqt::BatchGemm::automatic));
+  EXPECT_EQ(rows[0]["kv_cache"], "f16");
   EXPECT_NE(r.err.find("host: " + gptqt::cpu_model_name() + "; SIMD path "), std::string::npos) << r.err;
   // Generation against the read bandwidth measured in the same run: bytes per token
   // (the cache counted, so more at depth) × tokens/s over it; prompt rows have none.
@@ -93,6 +94,13 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   }
   EXPECT_GT(rows[3]["bytes_per_token"].get<double>(), rows[1]["bytes_per_token"].get<double>());
   expect_one_line_error(run_gptqt("bench -m " + stories() + " -p 8 -n 4 -d 1000 -r 1"), "depth past the context");
+  expect_one_line_error(run_gptqt("bench -m " + stories() + " -p 0 -n 4 -r 1 --kv-cache q8"), "unknown KV cache type");
+  // An fp32 cache counts 4 bytes per cached element: more read at depth than fp16's 2.
+  const CmdResult f32 = run_gptqt("bench -m " + stories() + " -p 0 -n 4 -d 16 -r 1 --json --threads 1 --kv-cache f32");
+  ASSERT_EQ(f32.code, 0) << f32.err;
+  const nlohmann::json f32_row = nlohmann::json::parse(f32.out).at(0);
+  EXPECT_EQ(f32_row["kv_cache"], "f32");
+  EXPECT_GT(f32_row["bytes_per_token"].get<double>(), rows[3]["bytes_per_token"].get<double>());
 }
 
 TEST(Cli, QuantizeWritesAPackedModelThatEvalReads) {
