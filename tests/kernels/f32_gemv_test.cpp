@@ -5,6 +5,7 @@
 #include <cmath>
 #include <random>
 
+#include "core/half.h"
 #include "isa_loop.h"
 #include "kernels/reference.h"
 
@@ -22,12 +23,13 @@ TEST(F32Gemv, EveryPathMatchesTheReference) {
       kernels::f32_gemv(W.data(), rows, cols, x.data(), y.data());
       kernels::gemv_f32_reference(W.data(), rows, cols, x.data(), ref.data());
       for (int r = 0; r < rows; ++r)
-        ASSERT_NEAR(y[r], ref[r], 1e-4f * std::sqrt(float(cols)) + 1e-5f) << isa_name(isa) << " " << rows << "x" << cols;
+        ASSERT_NEAR(y[r], ref[r], 1e-4f * std::sqrt(float(cols)) + 1e-5f)
+            << isa_name(isa) << " " << rows << "x" << cols;
     }
   });
 }
 
-// Keys or values in a cache: rows `ld` apart, several query heads at once.
+// Keys or values in a cache (fp32 or fp16): rows `ld` apart, several query heads at once.
 TEST(F32RowProducts, EveryPathMatchesTheDefinition) {
   std::mt19937 rng(5);
   std::normal_distribution<float> nd;
@@ -40,25 +42,39 @@ TEST(F32RowProducts, EveryPathMatchesTheDefinition) {
         for (float& v : W) v = nd(rng);
         for (float& v : X) v = nd(rng);
         for (float& v : P) v = nd(rng);
-        std::vector<float> dots(size_t(m) * ldy, NAN), sums(size_t(m) * cols, NAN);
-        kernels::f32_rows_dot(W.data(), ld, rows, cols, X.data(), m, 0.5f, dots.data(), ldy);
-        kernels::f32_rows_combine(W.data(), ld, rows, cols, P.data(), ldy, m, sums.data());
-        for (int v = 0; v < m; ++v) {
-          for (int r = 0; r < rows; ++r) {
-            double want = 0, mag = 0;
-            for (int c = 0; c < cols; ++c) {
-              want += double(W[r * ld + c]) * X[v * cols + c];
-              mag += std::abs(double(W[r * ld + c]) * X[v * cols + c]);
-            }
-            ASSERT_NEAR(dots[v * ldy + r], 0.5 * want, 1e-6 * mag + 1e-30) << "dot " << v << "," << r;
+        // fp16 rows: the same products over W rounded to fp16.
+        std::vector<uint16_t> W16(W.size());
+        for (size_t i = 0; i < W.size(); ++i) {
+          W16[i] = f32_to_f16(W[i]);
+          W[i] = f16_to_f32(W16[i]);
+        }
+        for (const bool half : {false, true}) {
+          SCOPED_TRACE(half ? "fp16 rows" : "fp32 rows");
+          std::vector<float> dots(size_t(m) * ldy, NAN), sums(size_t(m) * cols, NAN);
+          if (half) {
+            kernels::f32_rows_dot(W16.data(), ld, rows, cols, X.data(), m, 0.5f, dots.data(), ldy);
+            kernels::f32_rows_combine(W16.data(), ld, rows, cols, P.data(), ldy, m, sums.data());
+          } else {
+            kernels::f32_rows_dot(W.data(), ld, rows, cols, X.data(), m, 0.5f, dots.data(), ldy);
+            kernels::f32_rows_combine(W.data(), ld, rows, cols, P.data(), ldy, m, sums.data());
           }
-          for (int c = 0; c < cols; ++c) {
-            double want = 0, mag = 0;
+          for (int v = 0; v < m; ++v) {
             for (int r = 0; r < rows; ++r) {
-              want += double(P[v * ldy + r]) * W[r * ld + c];
-              mag += std::abs(double(P[v * ldy + r]) * W[r * ld + c]);
+              double want = 0, mag = 0;
+              for (int c = 0; c < cols; ++c) {
+                want += double(W[r * ld + c]) * X[v * cols + c];
+                mag += std::abs(double(W[r * ld + c]) * X[v * cols + c]);
+              }
+              ASSERT_NEAR(dots[v * ldy + r], 0.5 * want, 1e-6 * mag + 1e-30) << "dot " << v << "," << r;
             }
-            ASSERT_NEAR(sums[v * cols + c], want, 1e-6 * mag + 1e-30) << "sum " << v << "," << c;
+            for (int c = 0; c < cols; ++c) {
+              double want = 0, mag = 0;
+              for (int r = 0; r < rows; ++r) {
+                want += double(P[v * ldy + r]) * W[r * ld + c];
+                mag += std::abs(double(P[v * ldy + r]) * W[r * ld + c]);
+              }
+              ASSERT_NEAR(sums[v * cols + c], want, 1e-6 * mag + 1e-30) << "sum " << v << "," << c;
+            }
           }
         }
       }
