@@ -49,6 +49,8 @@ void run_bench(const BenchArgs& a) {
       fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |\n");
     }
     const double bytes = weight_bytes_per_token(m);
+    // What the head runs as: --head's int8 or f32, or a packed head's own kernel.
+    const std::string head = m.w.head.op ? m.w.head.op->kind() : a.load.head;
     const WeightFootprint size = weight_footprint(m);
     std::vector<SpeedResult> res;
     for (int d : a.depths) {
@@ -61,7 +63,7 @@ void run_bench(const BenchArgs& a) {
       const double tg_bytes = tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0;
       const double fraction = tg_bytes * r.median_tps / bw.bytes_per_second;
       if (a.json)
-        rows.push_back({{"model", path}, {"kernel", a.load.kernel}, {"head", a.load.head}, {"threads", threads}, {"test", r.test},
+        rows.push_back({{"model", path}, {"kernel", a.load.kernel}, {"head", head}, {"threads", threads}, {"test", r.test},
                         {"depth", r.depth},
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
@@ -72,7 +74,7 @@ void run_bench(const BenchArgs& a) {
                         {"bandwidth_fraction", fraction}});
       else
         fmt::print("| {} | {:.1f} MiB | {:.2f} | {:.1f} MiB | {} | {} | {} | {} | {:.2f} ± {:.2f} | {} |\n", path,
-                   size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.load.kernel, a.load.head, threads,
+                   size.bytes / (1 << 20), size.linear_bits_per_weight, bytes / (1 << 20), a.load.kernel, head, threads,
                    r.test, r.median_tps, r.stddev_tps, tg ? fmt::format("{:.0f}%", 100 * fraction) : "");
       std::fflush(stdout);
     }

@@ -80,6 +80,7 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   EXPECT_EQ(rows[0]["isa"], gptqt::isa_name(gptqt::active_isa()));
   EXPECT_EQ(rows[0]["batch_gemm"], gptqt::batch_gemm_description(gptqt::BatchGemm::automatic));
   EXPECT_EQ(rows[0]["kv_cache"], "f16");
+  EXPECT_EQ(rows[0]["head"], "int8") << "bench's default head";
   EXPECT_NE(r.err.find("host: " + gptqt::cpu_model_name() + "; SIMD path "), std::string::npos) << r.err;
   // Generation against the read bandwidth measured in the same run: bytes per token
   // (the cache counted, so more at depth) × tokens/s over it; prompt rows have none.
