@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/weight_arena.h"
+
 namespace gptqt::kernels {
 
 struct Int8Matrix {
   int rows = 0, cols = 0;
-  std::vector<int8_t> q;      // [rows][blocks * 32], padding columns hold 0
+  WeightVector<int8_t> q;     // [rows][blocks * 32], padding columns hold 0
   std::vector<float> scale;   // [rows][blocks]
   int blocks() const { return (cols + 31) / 32; }
 };

@@ -23,6 +23,7 @@
 #include "kernels/aligned_vector.h"
 #include "kernels/bcq_matrix.h"
 #include "kernels/quant_shape.h"
+#include "kernels/weight_arena.h"
 
 namespace gptqt::kernels {
 
@@ -68,11 +69,11 @@ struct BcqPacked {
   QuantShape shape;
   int tiles = 0;  // ceil(rows / 32); rows of the last tile past `rows` have zero alpha and offset
   std::vector<LutSegment> segments;
-  AlignedVector<uint8_t> signs;  // [tile][segment][plane][pair][64]
+  WeightVector<uint8_t> signs;  // [tile][segment][plane][pair][64]
   // fp16 [tile][group][bits + 1][32]: alpha_0 .. alpha_{bits-1}, offset. Half the bytes
   // of fp32 for 1/8 less traffic at 3 bits and group 128; the rounding (2^-11
   // relative) is far below the int8 tables' error, and exact when the file held fp16.
-  AlignedVector<uint16_t> scales;
+  WeightVector<uint16_t> scales;
 
   int64_t tile_sign_bytes() const { return int64_t(shape.bits) * shape.padded_cols() * 4; }
   int64_t tile_scale_count() const {
