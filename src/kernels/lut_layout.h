@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/aligned_vector.h"
 #include "kernels/bcq_matrix.h"
 #include "kernels/quant_shape.h"
 #include "kernels/weight_arena.h"
