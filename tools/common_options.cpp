@@ -33,7 +33,7 @@ void add_load_options(CLI::App& cmd, LoadOptions& load) {
                  "exactly; dequantize + sgemm on other codings), int8 or sgemm")
       ->check(CLI::IsMember({"auto", "int8", "sgemm"}))
       ->capture_default_str();
-  cmd.add_option("--kv-cache", load.kv_cache, "KV cache elements: f16 (as llama.cpp's default) or f32")
+  cmd.add_option("--kv-cache", load.kv_cache, "KV cache elements in generation (generate, bench): f16 (as llama.cpp's default) or f32")
       ->check(CLI::IsMember({"f16", "f32"}))
       ->capture_default_str();
 }

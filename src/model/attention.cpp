@@ -28,9 +28,11 @@ void normalize_scores(const AttentionShape& s, float slope, int first, int last,
 // value once for all of them (a 1-row sgemm per head re-read them and cost more in
 // its call than in its arithmetic); the key/value heads are split over the threads
 // only when a long context makes a team worth it.
-template <class E>
-void attend_one_query(const AttentionShape& s, const float* q, const E* k, const E* v, int S, const KvView& kv,
+template <class E>  // the cache's element type: float or uint16_t (fp16 bits)
+void attend_one_query(const AttentionShape& s, const float* q, const KvView& kv, int S,
                       const std::vector<float>& alibi, float* out) {
+  const E* k = static_cast<const E*>(kv.k);
+  const E* v = static_cast<const E*>(kv.v);
   const int hd = s.head_dim, group = s.n_heads / s.n_kv_heads;
   const int last = S - 1, first = s.window > 0 ? std::max(0, last - s.window + 1) : 0, n = last + 1 - first;
   const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
@@ -78,12 +80,9 @@ const char* kv_type_name(KvType t) { return t == KvType::f16 ? "f16" : "f32"; }
 
 void causal_attention(const AttentionShape& s, const float* q, int T, const KvView& kv_in, int S,
                       const std::vector<float>& alibi, float* out) {
-  if (T == 1 && kv_in.type == KvType::f16)
-    return attend_one_query(s, q, static_cast<const uint16_t*>(kv_in.k), static_cast<const uint16_t*>(kv_in.v), S,
-                            kv_in, alibi, out);
   if (T == 1)
-    return attend_one_query(s, q, static_cast<const float*>(kv_in.k), static_cast<const float*>(kv_in.v), S, kv_in,
-                            alibi, out);
+    return kv_in.type == KvType::f16 ? attend_one_query<uint16_t>(s, q, kv_in, S, alibi, out)
+                                     : attend_one_query<float>(s, q, kv_in, S, alibi, out);
   const KvView kv = kv_in.type == KvType::f16 ? widened(s, kv_in, S) : kv_in;
   const float* k = static_cast<const float*>(kv.k);
   const float* v = static_cast<const float*>(kv.v);
