@@ -14,6 +14,7 @@
 
 #include "kernels/bcq_matrix.h"
 #include "kernels/dequantize.h"
+#include "kernels/f32_gemm.h"
 #include "kernels/int8_gemm.h"
 
 namespace {
@@ -76,6 +77,32 @@ void BM_dequant_sgemm(benchmark::State& st) {
   report(st, rows, cols, batch);
 }
 
+// fp32 layers: f32_gemm.h (its AVX2 or AVX-512 path, GPTQT_ISA lowers it) against
+// OpenBLAS sgemm (whose kernels OPENBLAS_CORETYPE picks), C = X · Wᵀ.
+template <bool Ours>
+void BM_f32(benchmark::State& st) {
+  const int rows = int(st.range(0)), cols = int(st.range(1)), batch = int(st.range(2));
+  const std::vector<float> x = random_inputs(size_t(batch) * cols), w = random_inputs(size_t(rows) * cols);
+  std::vector<float> y(size_t(batch) * rows);
+  for (auto _ : st) {
+    if constexpr (Ours)
+      f32_gemm_nt(batch, rows, cols, 1.f, x.data(), cols, w.data(), cols, y.data(), rows);
+    else
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, rows, cols, 1.f, x.data(), cols, w.data(), cols,
+                  0.f, y.data(), rows);
+    benchmark::DoNotOptimize(y.data());
+  }
+  report(st, rows, cols, batch);
+}
+
+void f32_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"rows", "cols", "batch"});
+  for (int batch : {16, 64, 512})
+    for (auto [rows, cols] : std::vector<std::pair<int, int>>{{576, 576}, {1536, 576}, {576, 1536}, {4096, 4096}})
+      b->Args({rows, cols, batch});
+  b->UseRealTime()->MinTime(0.2)->Unit(benchmark::kMicrosecond);
+}
+
 void args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols", "bits", "batch", "linear"});
   for (int linear : {0, 1})
@@ -89,5 +116,7 @@ void args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_int8_gemm)->Apply(args);
 BENCHMARK(BM_dequant_sgemm)->Apply(args);
+BENCHMARK(BM_f32<true>)->Name("BM_f32_gemm")->Apply(f32_args);
+BENCHMARK(BM_f32<false>)->Name("BM_openblas_sgemm")->Apply(f32_args);
 
 BENCHMARK_MAIN();

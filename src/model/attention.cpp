@@ -1,11 +1,10 @@
 #include "model/attention.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
+#include "kernels/f32_gemm.h"
 #include "kernels/f32_gemv.h"
 #include "kernels/half_rows.h"
 #include "kernels/softmax.h"
@@ -93,8 +92,8 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const KvVi
   const float scale = s.scale > 0 ? s.scale : 1.f / std::sqrt(float(hd));
   // Queries in chunks: a chunk only needs the keys up to its last position, which
   // halves the work of a full causal window. Each (head, chunk) is one task of two
-  // single-threaded sgemm calls, the costliest (last) chunks handed out first: one
-  // parallel region per layer, where sgemm's own threads met at every call.
+  // single-threaded GEMM calls, the costliest (last) chunks handed out first: one
+  // parallel region per layer, where OpenBLAS's own threads met at every call.
   constexpr int kChunk = 64;
   const int chunks = (T + kChunk - 1) / kChunk, tasks = chunks * s.n_heads;
 #pragma omp parallel if (size_t(T) * S * qd >= (size_t(1) << 20))
@@ -106,9 +105,9 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const KvVi
       const float slope = alibi.empty() ? 0.f : alibi[h];
       const int n = std::min(kChunk, T - t0);
       const int keys = p0 + t0 + n;  // positions 0..keys-1 are visible to some query of the chunk
-      // Inside the parallel region OpenBLAS (its OpenMP build) runs on the calling thread.
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd,
-                  k + kh * kv.head_stride, ld, 0.f, scores.data(), keys);
+      // Inside the parallel region f32_gemm runs on the calling thread.
+      kernels::f32_gemm_nt(n, keys, hd, scale, q + size_t(t0) * qd + h * hd, qd, k + kh * kv.head_stride, ld,
+                           scores.data(), keys);
       for (int t = 0; t < n; ++t) {
         float* row = scores.data() + size_t(t) * keys;
         const int last = p0 + t0 + t;  // this query sees positions first..last
@@ -117,8 +116,8 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const KvVi
         std::fill(row, row + first, 0.f);
         std::fill(row + last + 1, row + keys, 0.f);
       }
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hd, keys, 1.f, scores.data(), keys,
-                  v + kh * kv.head_stride, ld, 0.f, out + size_t(t0) * qd + h * hd, qd);
+      kernels::f32_gemm_nn(n, hd, keys, 1.f, scores.data(), keys, v + kh * kv.head_stride, ld,
+                           out + size_t(t0) * qd + h * hd, qd);
     }
   }
 }

@@ -1,10 +1,9 @@
 #include "model/expanded_sgemm.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 
 #include "kernels/aligned_vector.h"
+#include "kernels/f32_gemm.h"
 
 namespace gptqt {
 
@@ -21,7 +20,7 @@ void expanded_sgemm(int rows, int cols, const ExpandRows& expand, const float* x
     const int n = std::min(tile_rows, rows - r0);
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < n; c += kChunkRows) expand(r0 + c, r0 + std::min(n, c + kChunkRows), buf + size_t(c) * cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, n, cols, 1.f, x, cols, buf, cols, 0.f, y + r0, rows);
+    kernels::f32_gemm_nt(T, n, cols, 1.f, x, cols, buf, cols, y + r0, rows);
   }
 }
 

@@ -1,7 +1,7 @@
 // Batched products with a matrix held compactly (packed or int8): row tiles are
 // expanded to fp32 and handed to sgemm. Prompt processing and perplexity windows
 // go this way; for a batch of many tokens the expansion is a small share of the
-// work, and sgemm is the machine's fastest multiply.
+// work, and the fp32 GEMM (kernels/f32_gemm.h) is the fastest multiply.
 #pragma once
 #include <functional>
 

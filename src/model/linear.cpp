@@ -1,8 +1,7 @@
 #include "model/linear.h"
 
-#include <cblas.h>
-
 #include "core/error.h"
+#include "kernels/f32_gemm.h"
 #include "kernels/f32_gemv.h"
 #include "kernels/lut_gemv.h"
 
@@ -17,8 +16,7 @@ void DenseLinear::forward(const float* x, int T, float* y) const {
   if (T == 1)
     kernels::f32_gemv(w_.data(), rows_, cols_, x, y);
   else
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, rows_, cols_, 1.f, x, cols_, w_.data(), cols_, 0.f, y,
-                rows_);
+    kernels::f32_gemm_nt(T, rows_, cols_, 1.f, x, cols_, w_.data(), cols_, y, rows_);
 }
 
 void Linear::forward(const float* x, int T, float* y) const {

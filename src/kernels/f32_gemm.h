@@ -1,0 +1,46 @@
+// fp32 GEMM for batches: the fp32 layers of a prompt, dequantized tiles, and the
+// attention's score and value products. Debian's OpenBLAS picks its kernels from the
+// CPU model at load time: a model it does not know gets its generic SSE3 kernels
+// (OpenBLAS 0.3.21 on a Xeon of family 6 model 207 ran sgemm_kernel_PRESCOTT, a
+// quarter of the AVX-512 rate), and OPENBLAS_CORETYPE=Haswell holds an AVX-512
+// host to AVX2. So the AVX2 and AVX-512 paths are ours, chosen by active_isa();
+// only the scalar path hands the product to cblas_sgemm.
+//
+// Blocked as BLIS does it: per thread and block of depth, B's columns packed into
+// panels of NR columns ([depth][NR]), each kept in L1 while A's rows pass it MR at a
+// time (read in place: a packed copy of A cost more than it saved). The
+// micro-kernel keeps an MR × NR tile of C in registers (AVX-512: 8 × 32, AVX2:
+// 6 × 16) and adds the depth's products with one fma per element and k, in order
+// of k, from 0.f; the next depth block continues from C as stored. So every
+// element is the chain c = fma(a_k, b_k, c) over k = 0, 1, ... and then c · alpha,
+// the same bits on both vector paths (tests compare them with that chain).
+#pragma once
+#include <cstdint>
+
+namespace gptqt::kernels {
+
+// C (m × n, rows ldc floats apart) = alpha · A · Bᵀ, A m × k (rows lda apart), B n × k
+// (rows ldb apart): B's rows are C's columns (x · Wᵀ, queries · keysᵀ).
+void f32_gemm_nt(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc);
+// C = alpha · A · B, B k × n (rows ldb apart): B's columns are C's columns
+// (attention weights · values).
+void f32_gemm_nn(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
+                 int64_t ldc);
+
+namespace detail {
+
+// The micro-kernels: C's tile of `rows` × `cols` (≤ MR × NR) from `rows` rows of A
+// (`depth` floats each, lda apart) and a packed panel of B ([depth][NR], zero past
+// cols); adds to the stored tile when `accumulate`, and multiplies the sums by
+// `scale` before storing (1.f except after the last depth block).
+void f32_gemm_tile_avx2(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows,
+                        int cols, bool accumulate, float scale);
+void f32_gemm_tile_avx512(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows,
+                          int cols, bool accumulate, float scale);
+inline constexpr int kF32GemmAvx2Rows = 6, kF32GemmAvx2Cols = 16;
+inline constexpr int kF32GemmAvx512Rows = 8, kF32GemmAvx512Cols = 32;
+
+}  // namespace detail
+
+}  // namespace gptqt::kernels
