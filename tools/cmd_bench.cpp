@@ -36,8 +36,9 @@ void run_bench(const BenchArgs& a) {
   // Generation reads every weight once per token: its yardstick is the read bandwidth,
   // measured now, with the same threads.
   const kernels::ReadBandwidth bw = kernels::measure_read_bandwidth();
-  fmt::print(stderr, "read bandwidth {:.1f} GB/s ({} threads, median of {} sums of {} MiB)\n",
-             bw.bytes_per_second / 1e9, bw.threads, bw.passes, bw.bytes >> 20);
+  const int64_t cache = last_level_cache_bytes();
+  fmt::print(stderr, "read bandwidth {:.1f} GB/s ({} threads, median of {} sums of {} MiB; last-level cache {} MiB)\n",
+             bw.bytes_per_second / 1e9, bw.threads, bw.passes, bw.bytes >> 20, cache >> 20);
   for (const std::string& path : a.models) {
     Model m = load_model(path, a.load);
     for (int d : a.depths)
@@ -49,6 +50,9 @@ void run_bench(const BenchArgs& a) {
       fmt::print("| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |\n");
     }
     const double bytes = weight_bytes_per_token(m);
+    if (bytes < double(cache))  // then a token's weights can come from the cache, not memory
+      fmt::print(stderr, "{}: {:.1f} MiB of weights per token fit in the {} MiB last-level cache: generation's share "
+                 "of the memory's read bandwidth can pass 100%\n", path, bytes / (1 << 20), cache >> 20);
     // What the head runs as: --head's int8 or f32, or a packed head's own kernel.
     const std::string head = m.w.head.op ? m.w.head.op->kind() : a.load.head;
     const WeightFootprint size = weight_footprint(m);
@@ -69,7 +73,7 @@ void run_bench(const BenchArgs& a) {
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
                         {"isa", isa_name(active_isa())}, {"vnni", avx512_vnni_active()}, {"batch_gemm", gemm}, {"kv_cache", a.load.kv_cache}, {"cpu", cpu_model_name()},
-                        {"read_bandwidth", bw.bytes_per_second},
+                        {"read_bandwidth", bw.bytes_per_second}, {"last_level_cache_bytes", cache},
                         {"bytes_per_token", tg_bytes},
                         {"bandwidth_fraction", fraction}});
       else

@@ -1,6 +1,7 @@
 #include "core/cpu_features.h"
 
 #include <cpuid.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -96,6 +97,12 @@ const char* isa_name(Isa isa) {
     case Isa::avx2: return "avx2";
     default: return "scalar";
   }
+}
+
+int64_t last_level_cache_bytes() {
+  for (const int name : {_SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE})
+    if (const long bytes = sysconf(name); bytes > 0) return bytes;
+  return 0;
 }
 
 std::string cpu_model_name() {

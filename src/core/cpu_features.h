@@ -2,6 +2,7 @@
 // active_isa(); GPTQT_ISA=scalar|avx2|avx512 lowers it, so tests and benches
 // can run every path the machine has.
 #pragma once
+#include <cstdint>
 #include <string>
 
 namespace gptqt {
@@ -18,6 +19,10 @@ bool cpu_has_avx512_vnni();
 bool avx512_vnni_active();  // active_isa() is avx512, the CPU has VNNI and it is not turned off
 void set_avx512_vnni(bool on);
 const char* isa_name(Isa isa);
+// The size of the last-level cache (L3, else L2) in bytes as the C library reports
+// it, 0 where it cannot tell. Some hosts here have 260 MiB of L3: a small model's
+// weights stay in it, and a bandwidth probe must be larger still.
+int64_t last_level_cache_bytes();
 // The processor's name as /proc/cpuinfo gives it ("unknown" where it cannot be read),
 // for the speed figures' host line.
 std::string cpu_model_name();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/aligned_vector.h"
 
@@ -32,6 +33,7 @@ float sum_floats(const float* a, int64_t n) {
 }
 
 ReadBandwidth measure_read_bandwidth(int64_t bytes, int passes) {
+  if (bytes == 0) bytes = std::max(int64_t(256) << 20, 4 * last_level_cache_bytes());
   GPTQT_CHECK(bytes >= 64 && passes >= 1, "internal: a bandwidth probe of {} bytes, {} passes", bytes, passes);
   const int64_t n = bytes / 64 * 16;
   AlignedVector<float> a(size_t(n), 1.f);

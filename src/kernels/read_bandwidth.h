@@ -16,8 +16,9 @@ struct ReadBandwidth {
   int passes = 0, threads = 0;
 };
 
-// Sums an array of `bytes` (far larger than any cache) `passes` times after one
-// warm-up pass.
-ReadBandwidth measure_read_bandwidth(int64_t bytes = int64_t(256) << 20, int passes = 5);
+// Sums an array of `bytes` `passes` times after one warm-up pass; bytes = 0 takes
+// 4 × the last-level cache, at least 256 MiB, so that the array is far larger than
+// any cache (a 256 MiB probe on a host with 260 MiB of L3 measured partly the L3).
+ReadBandwidth measure_read_bandwidth(int64_t bytes = 0, int passes = 5);
 
 }  // namespace gptqt::kernels

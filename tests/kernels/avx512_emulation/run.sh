@@ -34,5 +34,5 @@ done
 wait
 # Objects before the archives: the emulated AVX-512 kernels and CPU features win.
 g++ -fopenmp "${objs[@]}" "$build/libgptqt_kernels.a" "$build/libgptqt_core.a" \
-  -lgtest_main -lgtest -lfmt -lspdlog -o "$out/test_kernels_avx512_emulated"
+  -lgtest_main -lgtest -lfmt -lspdlog -lopenblas -o "$out/test_kernels_avx512_emulated"
 "$out/test_kernels_avx512_emulated" --gtest_filter='*avx512*' "${@:2}"
