@@ -86,7 +86,7 @@ void BM_f32(benchmark::State& st) {
   std::vector<float> y(size_t(batch) * rows);
   for (auto _ : st) {
     if constexpr (Ours)
-      f32_gemm_nt(batch, rows, cols, 1.f, x.data(), cols, w.data(), cols, y.data(), rows);
+      detail::own_f32_gemm_nt(batch, rows, cols, 1.f, x.data(), cols, w.data(), cols, y.data(), rows);
     else
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, rows, cols, 1.f, x.data(), cols, w.data(), cols,
                   0.f, y.data(), rows);

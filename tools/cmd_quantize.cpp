@@ -18,9 +18,9 @@
 #include "io/ggml_pack.h"
 #include "io/gguf.h"
 #include "io/json_read.h"
+#include "kernels/blas_cores.h"
 #include "model/rotation.h"
 #include "quant/bit_plan.h"
-#include "quant/blas_kernels.h"
 #include "quant/cluster.h"
 #include "quant/gguf_model_writer.h"
 #include "quant/memory_estimate.h"
@@ -195,7 +195,7 @@ void run_quantize(QuantizeArgs a) {
       fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}{}\n", a.nsamples, seqlen,
                  calib_path, tokens.size(), a.seed,
                  cl.size() > 1 ? fmt::format(", over {} processes", cl.size()) : "");
-    if (const std::string slow = quant::blas_kernels_warning(); root && !slow.empty()) fmt::print(stderr, "{}\n", slow);
+    if (const std::string slow = kernels::blas_kernels_warning(); root && !slow.empty()) fmt::print(stderr, "{}\n", slow);
     info.calibration = a.calib;
     info.nsamples = a.nsamples;
     info.seqlen = seqlen;

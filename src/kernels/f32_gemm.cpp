@@ -8,6 +8,7 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "kernels/aligned_vector.h"
+#include "kernels/blas_cores.h"
 
 namespace gptqt::kernels {
 
@@ -72,8 +73,8 @@ void run_panels(const Path& p, int m, int n, int k, float alpha, const float* A,
 }
 
 template <bool BRowsAreColumns>
-void gemm(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
-          int64_t ldc) {
+void gemm(bool own, int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+          float* C, int64_t ldc) {
   GPTQT_CHECK(m >= 0 && n >= 0 && k >= 0 && lda >= k && ldb >= (BRowsAreColumns ? k : n) && ldc >= n,
               "f32_gemm: bad shape {}x{}x{} (leading dimensions {}, {}, {})", m, n, k, lda, ldb, ldc);
   if (m == 0 || n == 0) return;
@@ -82,7 +83,9 @@ void gemm(int m, int n, int k, float alpha, const float* A, int64_t lda, const f
     return;
   }
   const Isa isa = active_isa();
-  if (isa == Isa::scalar) {
+  // OpenBLAS where its kernels use this path's vectors, for a product of its own
+  // (inside a parallel region, as the attention calls it, its per-call cost shows).
+  if (isa == Isa::scalar || (!own && !omp_in_parallel() && openblas_isa() >= isa)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, BRowsAreColumns ? CblasTrans : CblasNoTrans, m, n, k, alpha, A, int(lda),
                 B, int(ldb), 0.f, C, int(ldc));
     return;
@@ -107,12 +110,26 @@ void gemm(int m, int n, int k, float alpha, const float* A, int64_t lda, const f
 
 void f32_gemm_nt(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc) {
-  gemm<true>(m, n, k, alpha, A, lda, B, ldb, C, ldc);
+  gemm<true>(false, m, n, k, alpha, A, lda, B, ldb, C, ldc);
 }
 
 void f32_gemm_nn(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float* C,
                  int64_t ldc) {
-  gemm<false>(m, n, k, alpha, A, lda, B, ldb, C, ldc);
+  gemm<false>(false, m, n, k, alpha, A, lda, B, ldb, C, ldc);
 }
+
+namespace detail {
+
+void own_f32_gemm_nt(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                     float* C, int64_t ldc) {
+  gemm<true>(true, m, n, k, alpha, A, lda, B, ldb, C, ldc);
+}
+
+void own_f32_gemm_nn(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                     float* C, int64_t ldc) {
+  gemm<false>(true, m, n, k, alpha, A, lda, B, ldb, C, ldc);
+}
+
+}  // namespace detail
 
 }  // namespace gptqt::kernels

@@ -1,10 +1,12 @@
 // fp32 GEMM for batches: the fp32 layers of a prompt, dequantized tiles, and the
-// attention's score and value products. Debian's OpenBLAS picks its kernels from the
-// CPU model at load time: a model it does not know gets its generic SSE3 kernels
-// (OpenBLAS 0.3.21 on a Xeon of family 6 model 207 ran sgemm_kernel_PRESCOTT, a
-// quarter of the AVX-512 rate), and OPENBLAS_CORETYPE=Haswell holds an AVX-512
-// host to AVX2. So the AVX2 and AVX-512 paths are ours, chosen by active_isa();
-// only the scalar path hands the product to cblas_sgemm.
+// attention's score and value products. OpenBLAS picks its kernels from the CPU
+// model at load time (blas_cores.h): on a model it does not know they lack AVX2, and
+// OPENBLAS_CORETYPE=Haswell holds an AVX-512 host to AVX2. So the AVX2 and AVX-512
+// paths (chosen by active_isa()) are ours, and a product goes to cblas_sgemm only
+// where OpenBLAS's kernels use the same vectors and the call is not inside a
+// parallel region (there, as in the prompt attention's small products, OpenBLAS's
+// per-call cost showed), or on the scalar path. Ours made 0.8-1.1× OpenBLAS's own
+// kernels for the same vectors on SmolLM2's shapes (docs/performance.md).
 //
 // Blocked as BLIS does it: per thread and block of depth, B's columns packed into
 // panels of NR columns ([depth][NR]), each kept in L1 while A's rows pass it MR at a
@@ -29,6 +31,12 @@ void f32_gemm_nn(int m, int n, int k, float alpha, const float* A, int64_t lda, 
                  int64_t ldc);
 
 namespace detail {
+
+// Always ours, whatever OpenBLAS runs (tests, benchmarks).
+void own_f32_gemm_nt(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                     float* C, int64_t ldc);
+void own_f32_gemm_nn(int m, int n, int k, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                     float* C, int64_t ldc);
 
 // The micro-kernels: C's tile of `rows` × `cols` (≤ MR × NR) from `rows` rows of A
 // (`depth` floats each, lda apart) and a packed panel of B ([depth][NR], zero past

@@ -2,10 +2,11 @@
 // layouts of B, ragged shapes (rows, columns and depth off the micro-tile and block
 // sizes, leading dimensions past the row):
 //
-// 1. The vector paths bit for bit against the chain f32_gemm.h promises:
-//    c = fma(a_k, b_k, c) from 0.f in order of k, then c · alpha.
-// 2. Every path (the scalar one is OpenBLAS) against the product in double, within
-//    fp32's rounding: k · 2⁻²⁴ · Σ|a·b| (each fma rounds once) plus alpha's.
+// 1. Our vector paths (detail::own_*) bit for bit against the chain f32_gemm.h
+//    promises: c = fma(a_k, b_k, c) from 0.f in order of k, then c · alpha.
+// 2. Ours and the public entry points (which may hand the product to OpenBLAS, as
+//    the scalar path always does) against the product in double, within fp32's
+//    rounding: k · 2⁻²⁴ · Σ|a·b| (each fma rounds once) plus alpha's.
 // 3. C's padding between rows is left as it was.
 #include <gtest/gtest.h>
 
@@ -25,8 +26,9 @@ struct Shape {
   int m, n, k;
 };
 
-void check_layout(bool b_rows_are_columns, const Shape& s, uint32_t seed) {
-  SCOPED_TRACE(::testing::Message() << (b_rows_are_columns ? "A·Bᵀ " : "A·B ") << s.m << "x" << s.n << "x" << s.k);
+void check_layout(bool own, bool b_rows_are_columns, const Shape& s, uint32_t seed) {
+  SCOPED_TRACE(::testing::Message() << (own ? "ours, " : "public, ") << (b_rows_are_columns ? "A·Bᵀ " : "A·B ") << s.m
+                                    << "x" << s.n << "x" << s.k);
   const int64_t lda = s.k + 3, ldb = (b_rows_are_columns ? s.k : s.n) + 1, ldc = s.n + 5;
   const float alpha = 0.37f;
   const std::vector<float> A = random_vector(size_t(s.m) * lda, seed);
@@ -34,11 +36,10 @@ void check_layout(bool b_rows_are_columns, const Shape& s, uint32_t seed) {
   auto b_at = [&](int kk, int j) { return b_rows_are_columns ? B[size_t(j) * ldb + kk] : B[size_t(kk) * ldb + j]; };
   const float sentinel = std::numeric_limits<float>::quiet_NaN();
   std::vector<float> C(size_t(s.m) * ldc, sentinel);
-  if (b_rows_are_columns)
-    f32_gemm_nt(s.m, s.n, s.k, alpha, A.data(), lda, B.data(), ldb, C.data(), ldc);
-  else
-    f32_gemm_nn(s.m, s.n, s.k, alpha, A.data(), lda, B.data(), ldb, C.data(), ldc);
-  const bool exact_chain = active_isa() != Isa::scalar;
+  const auto gemm = b_rows_are_columns ? (own ? detail::own_f32_gemm_nt : f32_gemm_nt)
+                                       : (own ? detail::own_f32_gemm_nn : f32_gemm_nn);
+  gemm(s.m, s.n, s.k, alpha, A.data(), lda, B.data(), ldb, C.data(), ldc);
+  const bool exact_chain = own && active_isa() != Isa::scalar;
   int mismatches = 0;
   for (int i = 0; i < s.m; ++i) {
     for (int j = 0; j < s.n; ++j) {
@@ -68,7 +69,8 @@ TEST_P(F32Gemm, MatchesTheFmaChainAndTheExactProduct) {
   for_thread_counts([&] {
     uint32_t seed = 11;
     for (const Shape& s : shapes)
-      for (const bool nt : {true, false}) check_layout(nt, s, seed += 2);
+      for (const bool own : {true, false})
+        for (const bool nt : {true, false}) check_layout(own, nt, s, seed += 2);
   });
 }
 
@@ -79,9 +81,9 @@ TEST_P(F32Gemm, BigEnoughForThreadsGivesTheSameBitsAsOneThread) {
   std::vector<float> one(size_t(m) * n), two(size_t(m) * n);
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
-  f32_gemm_nt(m, n, k, 1.f, A.data(), k, B.data(), k, one.data(), n);
+  detail::own_f32_gemm_nt(m, n, k, 1.f, A.data(), k, B.data(), k, one.data(), n);
   omp_set_num_threads(2);
-  f32_gemm_nt(m, n, k, 1.f, A.data(), k, B.data(), k, two.data(), n);
+  detail::own_f32_gemm_nt(m, n, k, 1.f, A.data(), k, B.data(), k, two.data(), n);
   omp_set_num_threads(saved);
   EXPECT_EQ(one, two);
 }
