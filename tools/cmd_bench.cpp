@@ -31,8 +31,9 @@ void run_bench(const BenchArgs& a) {
   // Speed figures mean something only with their host and the paths that made them.
   const char* gemm = batch_gemm_description(parse_batch_gemm(a.load.batch_gemm));
   fmt::print(stderr, "host: {}; SIMD path {}{} (best on this CPU: {}{}); batches over 16 tokens: {}; KV cache {}\n",
-             cpu_model_name(), isa_name(active_isa()), avx512_vnni_active() ? " with VNNI" : "", isa_name(best_isa()),
-             cpu_has_avx512_vnni() ? " with VNNI" : "", gemm, a.load.kv_cache);
+             cpu_model_name(), isa_name(active_isa()),
+             avx512_vnni_active() ? " with VNNI" : avx_vnni_active() ? " with AVX-VNNI" : "", isa_name(best_isa()),
+             cpu_has_avx512_vnni() ? " with VNNI" : cpu_has_avx_vnni() ? " with AVX-VNNI" : "", gemm, a.load.kv_cache);
   // Generation reads every weight once per token: its yardstick is the read bandwidth,
   // measured now, with the same threads.
   const kernels::ReadBandwidth bw = kernels::measure_read_bandwidth();
@@ -72,7 +73,7 @@ void run_bench(const BenchArgs& a) {
                         {"model_bytes", size.bytes}, {"linear_bits_per_weight", size.linear_bits_per_weight},
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
-                        {"isa", isa_name(active_isa())}, {"vnni", avx512_vnni_active()}, {"batch_gemm", gemm}, {"kv_cache", a.load.kv_cache}, {"cpu", cpu_model_name()},
+                        {"isa", isa_name(active_isa())}, {"vnni", avx512_vnni_active() || avx_vnni_active()}, {"batch_gemm", gemm}, {"kv_cache", a.load.kv_cache}, {"cpu", cpu_model_name()},
                         {"read_bandwidth", bw.bytes_per_second}, {"last_level_cache_bytes", cache},
                         {"bytes_per_token", tg_bytes},
                         {"bandwidth_fraction", fraction}});

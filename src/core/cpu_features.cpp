@@ -60,9 +60,17 @@ bool cpu_has_avx512_vnni() {
   return has;
 }
 
+bool cpu_has_avx_vnni() {
+  static const bool has = best_isa() >= Isa::avx2 && [] {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 4));  // CPUID.(7,1):EAX.AVX_VNNI
+  }();
+  return has;
+}
+
 static std::atomic<int> g_vnni{-1};  // -1: from GPTQT_VNNI at first use
 
-bool avx512_vnni_active() {
+static bool vnni_switch() {
   int v = g_vnni.load(std::memory_order_relaxed);
   if (v < 0) {
     const char* e = std::getenv("GPTQT_VNNI");
@@ -70,8 +78,12 @@ bool avx512_vnni_active() {
     v = !(e && !std::strcmp(e, "0"));
     g_vnni.store(v, std::memory_order_relaxed);
   }
-  return v && cpu_has_avx512_vnni() && active_isa() >= Isa::avx512;
+  return v;
 }
+
+bool avx512_vnni_active() { return vnni_switch() && cpu_has_avx512_vnni() && active_isa() >= Isa::avx512; }
+
+bool avx_vnni_active() { return vnni_switch() && cpu_has_avx_vnni() && active_isa() == Isa::avx2; }
 
 void set_avx512_vnni(bool on) { g_vnni.store(on, std::memory_order_relaxed); }
 

@@ -15,8 +15,12 @@ void set_active_isa(Isa isa);  // clamps to best_isa()
 // AVX-512 VNNI (vpdpbusd), which the int8 GEMM uses on top of Isa::avx512 where the
 // CPU has it (GPTQT_VNNI=0 or set_avx512_vnni(false) turn it off: tests, benches;
 // any GPTQT_VNNI but 0 or 1 is refused with an error).
+// The same switch turns off AVX-VNNI (the 256-bit vpdpbusd of CPUs with AVX2, with or
+// without AVX-512), which the int8 GEMM uses on top of Isa::avx2.
 bool cpu_has_avx512_vnni();
+bool cpu_has_avx_vnni();
 bool avx512_vnni_active();  // active_isa() is avx512, the CPU has VNNI and it is not turned off
+bool avx_vnni_active();     // active_isa() is avx2, the CPU has AVX-VNNI and it is not turned off
 void set_avx512_vnni(bool on);
 const char* isa_name(Isa isa);
 // The size of the last-level cache (L3, else L2) in bytes as the C library reports

@@ -174,7 +174,8 @@ void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y) {
               x.group_cols, w.rows, w.cols, w.shape().group_cols());
   const auto kernel = active_isa() >= Isa::avx512 ? (avx512_vnni_active() ? detail::int8_tile_gemm_avx512vnni
                                                                           : detail::int8_tile_gemm_avx512)
-                      : active_isa() >= Isa::avx2 ? detail::int8_tile_gemm_avx2
+                      : active_isa() >= Isa::avx2 ? (avx_vnni_active() ? detail::int8_tile_gemm_avxvnni
+                                                                       : detail::int8_tile_gemm_avx2)
                                                   : detail::int8_tile_gemm_scalar;
   const int tiles = (w.rows + kInt8TileRows - 1) / kInt8TileRows;
   // Tiles [t0, t1): decoded a run at a time, as many as keep their codes in L2, so

@@ -15,6 +15,7 @@ namespace gptqt::kernels::detail {
 // (the integer sums are exact: int8_gemm.h bounds them).
 void int8_tile_gemm_scalar(const Int8Tile* tiles, int n, const Int8Activations& x, float* Y, int ldy);
 void int8_tile_gemm_avx2(const Int8Tile* tiles, int n, const Int8Activations& x, float* Y, int ldy);
+void int8_tile_gemm_avxvnni(const Int8Tile* tiles, int n, const Int8Activations& x, float* Y, int ldy);
 void int8_tile_gemm_avx512(const Int8Tile* tiles, int n, const Int8Activations& x, float* Y, int ldy);
 void int8_tile_gemm_avx512vnni(const Int8Tile* tiles, int n, const Int8Activations& x, float* Y, int ldy);
 

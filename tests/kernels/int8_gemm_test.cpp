@@ -25,13 +25,16 @@ namespace {
 class Int8Gemm : public IsaTest {};
 
 // Runs f() once per int8 kernel of the active path: on avx512, the AVX-512BW kernel
-// and, where the CPU has VNNI, the VNNI one.
+// and, where the CPU has VNNI, the VNNI one; on avx2, the maddubs kernel and, where
+// the CPU has AVX-VNNI, the AVX-VNNI one.
 template <class F>
 void for_each_kernel(F&& f) {
-  if (active_isa() < Isa::avx512 || !cpu_has_avx512_vnni()) return f();
+  const bool avx512 = active_isa() == Isa::avx512;
+  if (!(avx512 ? cpu_has_avx512_vnni() : active_isa() == Isa::avx2 && cpu_has_avx_vnni())) return f();
   for (const bool vnni : {false, true}) {
-    SCOPED_TRACE(vnni ? "VNNI" : "AVX-512BW");
+    SCOPED_TRACE(vnni ? (avx512 ? "VNNI" : "AVX-VNNI") : (avx512 ? "AVX-512BW" : "AVX2"));
     set_avx512_vnni(vnni);
+    ASSERT_EQ(avx512 ? avx512_vnni_active() : avx_vnni_active(), vnni);
     f();
   }
   set_avx512_vnni(true);

@@ -15,6 +15,8 @@ static std::atomic<bool> g_vnni{true};
 bool cpu_has_avx512_vnni() { return true; }
 bool avx512_vnni_active() { return g_vnni.load() && active_isa() >= Isa::avx512; }
 void set_avx512_vnni(bool on) { g_vnni.store(on); }
+bool cpu_has_avx_vnni() { return false; }  // the AVX2 kernels run natively, without AVX-VNNI
+bool avx_vnni_active() { return false; }
 
 const char* isa_name(Isa isa) {
   return isa == Isa::avx512 ? "avx512" : isa == Isa::avx2 ? "avx2" : "scalar";
