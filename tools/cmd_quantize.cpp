@@ -195,7 +195,8 @@ void run_quantize(QuantizeArgs a) {
       fmt::print(stderr, "calibration: {} windows of {} tokens from {} ({} tokens), seed {}{}\n", a.nsamples, seqlen,
                  calib_path, tokens.size(), a.seed,
                  cl.size() > 1 ? fmt::format(", over {} processes", cl.size()) : "");
-    if (const std::string slow = kernels::blas_kernels_warning(); root && !slow.empty()) fmt::print(stderr, "{}\n", slow);
+    if (const std::string slow = kernels::blas_kernels_warning(); root && !slow.empty())
+      fmt::print(stderr, "{}\n", slow);
     info.calibration = a.calib;
     info.nsamples = a.nsamples;
     info.seqlen = seqlen;

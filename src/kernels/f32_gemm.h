@@ -49,6 +49,15 @@ void f32_gemm_tile_avx512(int depth, const float* a, int64_t lda, const float* b
 inline constexpr int kF32GemmAvx2Rows = 6, kF32GemmAvx2Cols = 16;
 inline constexpr int kF32GemmAvx512Rows = 8, kF32GemmAvx512Cols = 32;
 
+// f.template operator()<R>() with R = rows (1 ≤ rows ≤ Max): the micro-kernels are
+// compiled once per row count, so a tail of rows keeps its accumulators in registers.
+template <int Max, class F>
+void with_rows(int rows, F&& f) {
+  if constexpr (Max > 1)
+    if (rows < Max) return with_rows<Max - 1>(rows, f);
+  f.template operator()<Max>();
+}
+
 }  // namespace detail
 
 }  // namespace gptqt::kernels

@@ -42,8 +42,8 @@ void tile(int depth, const float* a, int64_t lda, const float* b, float* c, int6
 }
 
 template <int R>
-void tile_or_copy(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int cols, bool accumulate,
-                  float scale) {
+void tile_or_copy(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int cols,
+                  bool accumulate, float scale) {
   if (cols == kNr) return tile<R>(depth, a, lda, b, C, ldc, accumulate, scale);
   alignas(32) float part[R][kNr] = {};
   if (accumulate)
@@ -54,16 +54,10 @@ void tile_or_copy(int depth, const float* a, int64_t lda, const float* b, float*
 
 }  // namespace
 
-void f32_gemm_tile_avx2(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows, int cols,
-                        bool accumulate, float scale) {
-  switch (rows) {
-    case 6: return tile_or_copy<6>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 5: return tile_or_copy<5>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 4: return tile_or_copy<4>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 3: return tile_or_copy<3>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 2: return tile_or_copy<2>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    default: return tile_or_copy<1>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-  }
+void f32_gemm_tile_avx2(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows,
+                        int cols, bool accumulate, float scale) {
+  with_rows<kF32GemmAvx2Rows>(rows,
+                              [&]<int R>() { tile_or_copy<R>(depth, a, lda, b, C, ldc, cols, accumulate, scale); });
 }
 
 }  // namespace gptqt::kernels::detail

@@ -17,7 +17,8 @@ constexpr int kNr = kF32GemmAvx512Cols;
 __mmask16 columns_mask(int cols) { return cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1); }
 
 template <int R>
-void tile(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int cols, bool accumulate, float scale) {
+void tile(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int cols, bool accumulate,
+          float scale) {
   const __mmask16 m0 = columns_mask(cols), m1 = columns_mask(cols > 16 ? cols - 16 : 0);
   __m512 acc[R][2];
 #pragma GCC unroll 8
@@ -46,18 +47,9 @@ void tile(int depth, const float* a, int64_t lda, const float* b, float* C, int6
 
 }  // namespace
 
-void f32_gemm_tile_avx512(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows, int cols,
-                          bool accumulate, float scale) {
-  switch (rows) {
-    case 8: return tile<8>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 7: return tile<7>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 6: return tile<6>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 5: return tile<5>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 4: return tile<4>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 3: return tile<3>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    case 2: return tile<2>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-    default: return tile<1>(depth, a, lda, b, C, ldc, cols, accumulate, scale);
-  }
+void f32_gemm_tile_avx512(int depth, const float* a, int64_t lda, const float* b, float* C, int64_t ldc, int rows,
+                          int cols, bool accumulate, float scale) {
+  with_rows<kF32GemmAvx512Rows>(rows, [&]<int R>() { tile<R>(depth, a, lda, b, C, ldc, cols, accumulate, scale); });
 }
 
 }  // namespace gptqt::kernels::detail

@@ -45,7 +45,14 @@ static inline __m128i emu_maskz_loadu_epi32(uint8_t k, const void* p) {  // mask
     if (k >> i & 1) std::memcpy(&v[i], static_cast<const char*>(p) + 4 * i, 4);
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(v));
 }
+static inline simde__m512 emu_maskz_loadu_ps(uint16_t k, const void* p) {  // masked lanes are not read
+  float f[16] = {};
+  for (int i = 0; i < 16; ++i)
+    if (k >> i & 1) std::memcpy(&f[i], static_cast<const char*>(p) + 4 * i, 4);
+  return simde_mm512_loadu_ps(f);
+}
 #define _mm512_cvtepi32_ps emu_cvtepi32_ps
+#define _mm512_maskz_loadu_ps emu_maskz_loadu_ps
 // SIMDe 0.7.4 aliases _mm512_madd_epi16 with the mask variant's four arguments.
 #undef _mm512_madd_epi16
 #define _mm512_madd_epi16 simde_mm512_madd_epi16
