@@ -98,7 +98,10 @@ void causal_attention(const AttentionShape& s, const float* q, int T, const KvVi
   const int chunks = (T + kChunk - 1) / kChunk, tasks = chunks * s.n_heads;
 #pragma omp parallel if (size_t(T) * S * qd >= (size_t(1) << 20))
   {
-    std::vector<float> scores(size_t(std::min(T, kChunk)) * S);
+    // Kept between layers: a fresh 128 KiB+ vector per region was mapped, zeroed by the
+    // kernel and unmapped again (glibc serves such sizes with mmap at first).
+    thread_local std::vector<float> scores;
+    scores.resize(size_t(std::min(T, kChunk)) * S);
 #pragma omp for schedule(dynamic)
     for (int task = 0; task < tasks; ++task) {
       const int h = task % s.n_heads, kh = h / group, t0 = (chunks - 1 - task / s.n_heads) * kChunk;
