@@ -130,16 +130,15 @@ void tokens(const Int8Tile& tile, const Int8Activations& x, int t0, float* Y, in
   }
 }
 
-// Tokens t0 .. t0+NT-1 through each of n tiles (with VNNI every tile takes NT tokens
-// at once: int32 sums need no widening registers).
+// Tokens t0 .. t0+NT-1 through each of n tiles. With VNNI every tile sums in int32
+// as it goes, so Narrow changes nothing there and every tile takes NT tokens at once
+// (no widening registers).
 template <bool Vnni, int NT>
 void run_tokens(const Int8Tile* tiles, int n, const Int8Activations& x, int t0, float* Y, int ldy) {
   for (int k = 0; k < n; ++k) {
     float* y = Y + size_t(k) * kInt8TileRows;
-    if (tiles[k].narrow)
+    if (Vnni || tiles[k].narrow)
       tokens<Vnni, NT, true>(tiles[k], x, t0, y, ldy);
-    else if constexpr (Vnni)
-      tokens<Vnni, NT, false>(tiles[k], x, t0, y, ldy);
     else
       for (int t = 0; t < NT; ++t) tokens<Vnni, 1, false>(tiles[k], x, t0 + t, y, ldy);
   }
