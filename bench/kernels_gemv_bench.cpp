@@ -4,9 +4,10 @@
 // kernels can be compared with each other and with the probe. docs/kernels.md has the
 // figures and the command.
 //
-// cold:1 cycles through enough copies of the matrix (≥ 128 MiB) that each call
-// streams its weights from DRAM, as token generation does with a model many times
-// the size of the L3; cold:0 reuses one copy, which stays in cache when it fits.
+// cold:1 cycles through enough copies of the matrix (beyond_cache_bytes(): 4 × the
+// last-level cache, at least 256 MiB) that each call streams its weights from DRAM,
+// as token generation does with a model many times the size of the L3; cold:0 reuses
+// one copy, which stays in cache when it fits.
 // Threads: OMP_NUM_THREADS sets both the kernels' OpenMP team and OpenBLAS's.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
@@ -31,11 +32,10 @@ namespace {
 using namespace gptqt::kernels;
 
 constexpr int kGroup = 128;
-constexpr int64_t kColdBytes = int64_t(128) << 20;
 
 // How many copies make a working set that cannot stay in cache.
 size_t copies_for(int64_t bytes, bool cold) {
-  return cold ? size_t(std::max<int64_t>(1, (kColdBytes + bytes - 1) / bytes)) : 1;
+  return cold ? size_t(std::max<int64_t>(1, (beyond_cache_bytes() + bytes - 1) / bytes)) : 1;
 }
 
 std::vector<float> random_floats(size_t n, float scale, uint32_t seed) {
@@ -119,13 +119,17 @@ void BM_sgemv_openblas(benchmark::State& st) {
   report(st, bytes, rows, cols);
 }
 
-// The read bandwidth a streaming kernel can hope for (kernels/read_bandwidth.h).
+// The read bandwidth a streaming kernel can hope for (kernels/read_bandwidth.h): each
+// iteration is one probe, timed as its best reader's median pass.
 void BM_memory_bandwidth(benchmark::State& st) {
-  const int64_t n = int64_t(256) << 20 >> 2;
-  AlignedVector<float> a(n, 1.f);
-  for (auto _ : st) benchmark::DoNotOptimize(sum_floats(a.data(), n));
-  st.counters["weights"] = benchmark::Counter(double(n) * 4, benchmark::Counter::kIsIterationInvariantRate,
+  ReadBandwidth bw;
+  for (auto _ : st) {
+    bw = measure_read_bandwidth(0, 3);
+    st.SetIterationTime(double(bw.bytes) / bw.bytes_per_second);
+  }
+  st.counters["weights"] = benchmark::Counter(double(bw.bytes), benchmark::Counter::kIsIterationInvariantRate,
                                               benchmark::Counter::kIs1024);
+  st.counters["prefetch"] = bw.prefetch_bytes;
 }
 
 const std::vector<std::pair<int, int>> kShapes = {{576, 576}, {1536, 576}, {576, 1536}, {4096, 4096}, {11008, 4096}};
@@ -141,7 +145,7 @@ void shape_args(benchmark::internal::Benchmark* b, std::initializer_list<int> bi
 BENCHMARK(BM_lut_gemv)->Apply([](auto* b) { shape_args(b, {2, 3, 4}); });
 BENCHMARK(BM_dequant_gemv)->Apply([](auto* b) { shape_args(b, {3, 4}); });
 BENCHMARK(BM_sgemv_openblas)->Apply([](auto* b) { shape_args(b, {32}); });
-BENCHMARK(BM_memory_bandwidth)->UseRealTime()->MinTime(0.5)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_memory_bandwidth)->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -6,19 +6,34 @@
 
 namespace gptqt::kernels {
 
-// Sum of n floats (n a multiple of 16, a 16-byte aligned), on all OpenMP threads,
-// four independent accumulators per thread so that the adds never limit the loads.
-float sum_floats(const float* a, int64_t n);
+// Sum of n floats (n a multiple of 64, a 64-byte aligned) on all OpenMP threads, with
+// the active path's widest loads into four independent accumulators (so that the adds
+// never limit the loads) and, where prefetch_bytes > 0, a software prefetch of every
+// line that far ahead, as the LUT kernel does.
+float sum_floats(const float* a, int64_t n, int prefetch_bytes = 0);
+
+// A working set that no cache holds: 4 × the last-level cache, at least 256 MiB (a
+// 256 MiB probe on a host with 260 MiB of L3 measured partly the L3).
+int64_t beyond_cache_bytes();
 
 struct ReadBandwidth {
-  double bytes_per_second = 0;  // median over the passes
+  double bytes_per_second = 0;  // the best reader's median over the passes
+  int prefetch_bytes = 0;       // that reader's prefetch distance (0: none)
   int64_t bytes = 0;            // the array each pass reads
   int passes = 0, threads = 0;
 };
 
-// Sums an array of `bytes` `passes` times after one warm-up pass; bytes = 0 takes
-// 4 × the last-level cache, at least 256 MiB, so that the array is far larger than
-// any cache (a 256 MiB probe on a host with 260 MiB of L3 measured partly the L3).
+// Sums an array of `bytes` (0: beyond_cache_bytes()) with each of kProbePrefetch's
+// readers in turn, `passes` times, after one warm-up pass, and keeps the best
+// reader's median: the probe is a ceiling, and which reader reaches it differs
+// between hosts (on an AVX-512 Xeon here 128-bit loads without prefetch read 18 GB/s
+// and 512-bit loads with prefetch 26).
+inline constexpr int kProbePrefetch[] = {0, 2048, 4096};
 ReadBandwidth measure_read_bandwidth(int64_t bytes = 0, int passes = 5);
+
+namespace detail {
+float sum_floats_avx2(const float* a, int64_t n, int prefetch_bytes);
+float sum_floats_avx512(const float* a, int64_t n, int prefetch_bytes);
+}  // namespace detail
 
 }  // namespace gptqt::kernels

@@ -3,10 +3,17 @@
 // probe once was), and that cache's size as the kernel's sysfs gives it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
 
 #include "core/cpu_features.h"
+#include "core/error.h"
+#include "isa_loop.h"
+#include "kernel_test_util.h"
+#include "kernels/aligned_vector.h"
 #include "kernels/read_bandwidth.h"
 
 namespace gptqt::kernels {
@@ -30,6 +37,33 @@ TEST(ReadBandwidth, ProbeIsFourTimesTheLastLevelCacheAndAtLeast256MiB) {
   EXPECT_GE(bw.bytes, int64_t(256) << 20);
   EXPECT_EQ(bw.passes, 1);
   EXPECT_GT(bw.bytes_per_second, 1e8);
+  EXPECT_NE(std::find(std::begin(kProbePrefetch), std::end(kProbePrefetch), bw.prefetch_bytes),
+            std::end(kProbePrefetch));
+}
+
+// The readers must read every float once (a reader that skipped lines would measure
+// a bandwidth no kernel gets): small integers sum exactly in fp32, on every path,
+// every prefetch distance, 1 and 2 threads, and a short array (one thread's share
+// under a line) as well as a long one.
+TEST(ReadBandwidth, EveryReaderSumsEveryFloat) {
+  std::mt19937 rng(5);
+  for (int64_t n : {64, 192, 64 * 1001}) {
+    AlignedVector<float> a(static_cast<size_t>(n));
+    double want = 0;
+    for (float& v : a) want += v = float(rng() % 4);
+    gptqt::test::for_each_available_isa([&](Isa isa) {
+      test::for_thread_counts([&] {
+        for (int prefetch : kProbePrefetch)
+          EXPECT_EQ(sum_floats(a.data(), n, prefetch), want) << isa_name(isa) << " n=" << n << " prefetch " << prefetch;
+      });
+    });
+  }
+}
+
+TEST(ReadBandwidth, RefusesRaggedArrays) {
+  AlignedVector<float> a(128, 1.f);
+  EXPECT_THROW(sum_floats(a.data(), 100), Error);
+  EXPECT_THROW(sum_floats(a.data() + 4, 64), Error);
 }
 
 }  // namespace
