@@ -6,16 +6,19 @@
 #
 #   scripts/results/speed_vs_llamacpp.sh LLAMA_BUILD_DIR WORK_DIR OUT [ROUNDS]
 #
-# WORK_DIR receives llama.cpp's requantized files (F32, Q4_0, Q3_K_S, Q2_K) and
-# gptqt's packed models (linear 4/3/2-bit g128, and 3-bit with a 4-bit head: generation
-# speed depends only on bits and group size; prompts also on the coding, since linear
-# grids take the int8 GEMM and other binary codings dequantized tiles and sgemm; a
-# GPTQT model linked into WORK_DIR as gptqt-NAME runs with LUT_MODELS="... NAME"). OUT receives the raw
+# MODEL (default SmolLM2-135M-Instruct.Q4_1.gguf) is the source of both tools' files,
+# MODEL_NAME (default smollm2) their prefix. WORK_DIR receives llama.cpp's requantized
+# files (MODEL_NAME-F32.gguf, -Q4_0, -Q3_K_S, -Q2_K) and gptqt's packed models, made
+# for the names in LUT_MODELS: rtnB (linear B-bit g128) and rtnB-head4 (the head
+# quantized too, 4-bit in groups of 64); generation speed depends only on bits and
+# group size; prompts also on the coding, since linear grids take the int8 GEMM and
+# other binary codings dequantized tiles and sgemm. Any other packed model linked
+# into WORK_DIR as gptqt-NAME runs with LUT_MODELS="... NAME". OUT receives the raw
 # llama-bench and gptqt bench JSON of every round. THREADS (default 2), REPS
 # (default 5), N_PROMPT (default 512), N_GEN (default 128) and DEPTHS (llama-bench's -d,
 # default 0; e.g. 0,1024) tune the runs; LLAMA_TYPES (default "F32 Q4_0 Q3_K_S Q2_K"),
-# LUT_MODELS (default "rtn4 rtn3 rtn2 rtn3-head4"), FP32 and DEQUANT (default 1; 0 skips
-# those rows) choose what runs, e.g. for a quick depth comparison:
+# LUT_MODELS (default "rtn4 rtn3 rtn2 rtn3-head4"), FP32 (MODEL itself) and DEQUANT
+# (default 1; 0 skips those rows) choose what runs, e.g. for a quick depth comparison:
 #   LLAMA_TYPES=Q4_0 LUT_MODELS="rtn3 rtn3-head4" FP32=0 DEQUANT=0 DEPTHS=0,1024 N_PROMPT=0 \
 #     scripts/results/speed_vs_llamacpp.sh LLAMA_BUILD WORK OUT 3
 set -euo pipefail
@@ -23,24 +26,27 @@ cd "$(dirname "$0")/../.."
 llama=$1 work=$2 out=$3 rounds=${4:-2}
 threads=${THREADS:-2} reps=${REPS:-5} ngen=${N_GEN:-128} nprompt=${N_PROMPT:-512} depths=${DEPTHS:-0}
 llama_types=${LLAMA_TYPES:-F32 Q4_0 Q3_K_S Q2_K} lut_models=${LUT_MODELS:-rtn4 rtn3 rtn2 rtn3-head4}
-model=models/SmolLM2-135M-Instruct.Q4_1.gguf
+model=${MODEL:-models/SmolLM2-135M-Instruct.Q4_1.gguf} name=${MODEL_NAME:-smollm2}
 mkdir -p "$work" "$out"
 
 for type in $llama_types; do
-  [ -f "$work/smollm2-$type.gguf" ] ||
-    "$llama/bin/llama-quantize" --allow-requantize "$model" "$work/smollm2-$type.gguf" "$type" > /dev/null 2>&1
+  [ -f "$work/$name-$type.gguf" ] ||
+    "$llama/bin/llama-quantize" --allow-requantize "$model" "$work/$name-$type.gguf" "$type" > /dev/null 2>&1
 done
-for bits in 4 3 2; do
-  [ -d "$work/gptqt-rtn$bits" ] ||
-    ./build/gptqt quantize -m "$model" --method rtn --bits "$bits" --group-size 128 -o "$work/gptqt-rtn$bits" > /dev/null 2>&1
+packed=$lut_models
+[ "${DEQUANT:-1}" = 0 ] || packed+=" rtn4 rtn3 rtn2"
+for m in $packed; do
+  [ -d "$work/gptqt-$m" ] && continue
+  [[ $m =~ ^rtn([234])(-head4)?$ ]] || { echo "no $work/gptqt-$m, and no recipe for '$m'" >&2; exit 1; }
+  head=()
+  [ -z "${BASH_REMATCH[2]}" ] || head=(--head-bits 4 --head-group-size 64)
+  ./build/gptqt quantize -m "$model" --method rtn --bits "${BASH_REMATCH[1]}" --group-size 128 "${head[@]}" \
+    -o "$work/gptqt-$m" > /dev/null 2>&1
 done
-[ -d "$work/gptqt-rtn3-head4" ] ||  # the head quantized too (4-bit, groups of 64)
-  ./build/gptqt quantize -m "$model" --method rtn --bits 3 --group-size 128 --head-bits 4 --head-group-size 64 \
-    -o "$work/gptqt-rtn3-head4" > /dev/null 2>&1
 
 llama_models=()
 [ "${FP32:-1}" = 0 ] || llama_models+=("$model")
-for type in $llama_types; do llama_models+=("$work/smollm2-$type.gguf"); done
+for type in $llama_types; do llama_models+=("$work/$name-$type.gguf"); done
 lut_paths=()
 for m in $lut_models; do lut_paths+=("$work/gptqt-$m"); done
 for r in $(seq "$rounds"); do
