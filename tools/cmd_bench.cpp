@@ -39,9 +39,9 @@ void run_bench(const BenchArgs& a) {
   const kernels::ReadBandwidth bw = kernels::measure_read_bandwidth();
   const int64_t cache = last_level_cache_bytes();
   fmt::print(stderr,
-             "read bandwidth {:.1f} GB/s ({} threads, {} loads, prefetch {}; the best of {} readers' medians of {} sums "
-             "of {} MiB; last-level cache {} MiB)\n",
-             bw.bytes_per_second / 1e9, bw.threads, isa_name(active_isa()),
+             "read bandwidth {:.1f} GB/s ({} threads, {}-bit loads, prefetch {}; the best of {} readers' medians of {} "
+             "sums of {} MiB; last-level cache {} MiB)\n",
+             bw.bytes_per_second / 1e9, bw.threads, bw.load_bits,
              bw.prefetch_bytes ? fmt::format("{} bytes ahead", bw.prefetch_bytes) : std::string("none"),
              std::size(kernels::kProbePrefetch), bw.passes, bw.bytes >> 20, cache >> 20);
   for (const std::string& path : a.models) {

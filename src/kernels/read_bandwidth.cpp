@@ -73,7 +73,8 @@ ReadBandwidth measure_read_bandwidth(int64_t bytes, int passes) {
       rates[r].push_back(double(n) * 4 / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
   (void)sink;
-  ReadBandwidth best{0, 0, n * 4, passes, omp_get_max_threads()};
+  const int load_bits = active_isa() == Isa::avx512 ? 512 : active_isa() == Isa::avx2 ? 256 : 128;
+  ReadBandwidth best{0, 0, load_bits, n * 4, passes, omp_get_max_threads()};
   for (size_t r = 0; r < kReaders; ++r)
     if (const double m = median(rates[r]); m > best.bytes_per_second) {
       best.bytes_per_second = m;

@@ -19,6 +19,7 @@ int64_t beyond_cache_bytes();
 struct ReadBandwidth {
   double bytes_per_second = 0;  // the best reader's median over the passes
   int prefetch_bytes = 0;       // that reader's prefetch distance (0: none)
+  int load_bits = 0;            // the width of its loads (the active path's widest)
   int64_t bytes = 0;            // the array each pass reads
   int passes = 0, threads = 0;
 };
@@ -26,8 +27,8 @@ struct ReadBandwidth {
 // Sums an array of `bytes` (0: beyond_cache_bytes()) with each of kProbePrefetch's
 // readers in turn, `passes` times, after one warm-up pass, and keeps the best
 // reader's median: the probe is a ceiling, and which reader reaches it differs
-// between hosts (on an AVX-512 Xeon here 128-bit loads without prefetch read 18 GB/s
-// and 512-bit loads with prefetch 26).
+// between hosts and runs (docs/performance.md: on an AVX-512 Xeon here the old probe,
+// 128-bit loads without prefetch, read 17-18 GB/s, this one 22-29).
 inline constexpr int kProbePrefetch[] = {0, 2048, 4096};
 ReadBandwidth measure_read_bandwidth(int64_t bytes = 0, int passes = 5);
 
