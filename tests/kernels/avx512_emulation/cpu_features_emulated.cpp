@@ -18,6 +18,10 @@ void set_avx512_vnni(bool on) { g_vnni.store(on); }
 bool cpu_has_avx_vnni() { return false; }  // the AVX2 kernels run natively, without AVX-VNNI
 bool avx_vnni_active() { return false; }
 
+// Only the AVX-512 cases run in this build, and none of them asks for these.
+int64_t last_level_cache_bytes() { return 0; }
+std::string cpu_model_name() { return "AVX-512 emulated by SIMDe"; }
+
 const char* isa_name(Isa isa) {
   return isa == Isa::avx512 ? "avx512" : isa == Isa::avx2 ? "avx2" : "scalar";
 }
