@@ -78,7 +78,8 @@ void run_bench(const BenchArgs& a) {
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
                         {"isa", isa_name(active_isa())}, {"vnni", avx512_vnni_active() || avx_vnni_active()}, {"batch_gemm", gemm}, {"kv_cache", a.load.kv_cache}, {"cpu", cpu_model_name()},
-                        {"read_bandwidth", bw.bytes_per_second}, {"last_level_cache_bytes", cache},
+                        {"read_bandwidth", bw.bytes_per_second}, {"read_bandwidth_load_bits", bw.load_bits},
+                        {"read_bandwidth_prefetch_bytes", bw.prefetch_bytes}, {"last_level_cache_bytes", cache},
                         {"bytes_per_token", tg_bytes},
                         {"bandwidth_fraction", fraction}});
       else

@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli_util.h"
 #include "core/cpu_features.h"
+#include "kernels/read_bandwidth.h"
 #include "model/packed_ops.h"
 
 using namespace gptqt::test;
@@ -86,6 +89,12 @@ TEST(Cli, BenchRunsAtEveryDepth) {
   // (the cache counted, so more at depth) × tokens/s over it; prompt rows have none.
   EXPECT_NE(r.err.find("read bandwidth "), std::string::npos) << r.err;
   EXPECT_EQ(rows[0]["last_level_cache_bytes"].get<int64_t>(), gptqt::last_level_cache_bytes());
+  // Which of the probe's readers it kept: the active path's widest loads, a prefetch it tries.
+  EXPECT_EQ(rows[0]["read_bandwidth_load_bits"].get<int>(),
+            gptqt::active_isa() == gptqt::Isa::avx512 ? 512 : gptqt::active_isa() == gptqt::Isa::avx2 ? 256 : 128);
+  const int prefetch = rows[0]["read_bandwidth_prefetch_bytes"].get<int>();
+  EXPECT_TRUE(std::ranges::find(gptqt::kernels::kProbePrefetch, prefetch) != std::end(gptqt::kernels::kProbePrefetch))
+      << prefetch;
   for (const auto& row : rows) {
     const double bw = row["read_bandwidth"].get<double>(), bytes = row["bytes_per_token"].get<double>();
     EXPECT_GT(bw, 1e8);
