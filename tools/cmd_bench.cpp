@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/median.h"
 #include "eval/speed.h"
 #include "kernels/read_bandwidth.h"
 #include "model/packed_ops.h"
@@ -35,8 +36,9 @@ void run_bench(const BenchArgs& a) {
              avx512_vnni_active() ? " with VNNI" : avx_vnni_active() ? " with AVX-VNNI" : "", isa_name(best_isa()),
              cpu_has_avx512_vnni() ? " with VNNI" : cpu_has_avx_vnni() ? " with AVX-VNNI" : "", gemm, a.load.kv_cache);
   // Generation reads every weight once per token: its yardstick is the read bandwidth,
-  // measured now, with the same threads.
-  const kernels::ReadBandwidth bw = kernels::measure_read_bandwidth();
+  // measured now, with the same threads, and again before each timed generation.
+  const kernels::ReadBandwidthProbe probe;
+  const kernels::ReadBandwidth bw = probe.measure();
   const int64_t cache = last_level_cache_bytes();
   fmt::print(stderr,
              "read bandwidth {:.1f} GB/s ({} threads, {}-bit loads, prefetch {}; the best of {} readers' medians of {} "
@@ -62,15 +64,27 @@ void run_bench(const BenchArgs& a) {
     const std::string head = m.w.head.op ? m.w.head.op->kind() : a.load.head;
     const WeightFootprint size = weight_footprint(m);
     std::vector<SpeedResult> res;
+    std::vector<std::vector<double>> bw_samples;  // per result: the probe before each tg repetition
     for (int d : a.depths) {
-      if (a.pp > 0) res.push_back(bench_prompt(m, a.pp, a.reps, d));
-      if (a.tg > 0) res.push_back(bench_generation(m, a.tg, a.reps, d));
+      if (a.pp > 0) {
+        res.push_back(bench_prompt(m, a.pp, a.reps, d));
+        bw_samples.emplace_back();
+      }
+      if (a.tg > 0) {
+        std::vector<double> during;
+        res.push_back(bench_generation(m, a.tg, a.reps, d, [&] { during.push_back(probe.measure(1).bytes_per_second); }));
+        bw_samples.push_back(std::move(during));
+      }
     }
-    for (const SpeedResult& r : res) {
-      // tg: bytes read per token (weights and the cache at its positions) × tokens/s.
+    for (size_t k = 0; k < res.size(); ++k) {
+      const SpeedResult& r = res[k];
+      // tg: bytes read per token (weights and the cache at its positions) × tokens/s,
+      // each repetition over the bandwidth measured just before it; the median of those.
       const bool tg = r.test.rfind("tg", 0) == 0;
       const double tg_bytes = tg ? generation_bytes_per_token(m, r.tokens, r.depth) : 0;
-      const double fraction = tg_bytes * r.median_tps / bw.bytes_per_second;
+      std::vector<double> shares;
+      for (size_t i = 0; i < bw_samples[k].size(); ++i) shares.push_back(tg_bytes * r.samples_tps[i] / bw_samples[k][i]);
+      const double fraction = shares.empty() ? 0 : median(shares);
       if (a.json)
         rows.push_back({{"model", path}, {"kernel", a.load.kernel}, {"head", head}, {"threads", threads}, {"test", r.test},
                         {"depth", r.depth},
@@ -78,7 +92,8 @@ void run_bench(const BenchArgs& a) {
                         {"weight_bytes_per_token", bytes}, {"tps_median", r.median_tps},
                         {"tps_stddev", r.stddev_tps}, {"tps_samples", r.samples_tps},
                         {"isa", isa_name(active_isa())}, {"vnni", avx512_vnni_active() || avx_vnni_active()}, {"batch_gemm", gemm}, {"kv_cache", a.load.kv_cache}, {"cpu", cpu_model_name()},
-                        {"read_bandwidth", bw.bytes_per_second}, {"read_bandwidth_load_bits", bw.load_bits},
+                        {"read_bandwidth", bw.bytes_per_second}, {"read_bandwidth_samples", bw_samples[k]},
+                        {"read_bandwidth_load_bits", bw.load_bits},
                         {"read_bandwidth_prefetch_bytes", bw.prefetch_bytes}, {"last_level_cache_bytes", cache},
                         {"bytes_per_token", tg_bytes},
                         {"bandwidth_fraction", fraction}});

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "core/median.h"
 #include "model/int8_linear.h"
 
 namespace gptqt {
@@ -22,10 +23,8 @@ std::vector<int32_t> random_tokens(const Model& m, int n) {
 }
 
 SpeedResult summarize(std::string test, int tokens, int depth, std::vector<double> tps) {
-  SpeedResult r{std::move(test), tokens, depth, 0, 0, tps};
-  std::sort(tps.begin(), tps.end());
+  SpeedResult r{std::move(test), tokens, depth, median(tps), 0, tps};
   const size_t n = tps.size();
-  r.median_tps = n % 2 ? tps[n / 2] : 0.5 * (tps[n / 2 - 1] + tps[n / 2]);
   double mean = 0, var = 0;
   for (double v : tps) mean += v / double(n);
   for (double v : tps) var += (v - mean) * (v - mean);
@@ -34,10 +33,11 @@ SpeedResult summarize(std::string test, int tokens, int depth, std::vector<doubl
 }
 
 template <typename F>
-std::vector<double> repeat(int repetitions, int tokens, F run) {
+std::vector<double> repeat(int repetitions, int tokens, F run, const std::function<void()>& before_each = {}) {
   run();  // warm-up: page in the weights, size the buffers
   std::vector<double> tps;
   for (int i = 0; i < repetitions; ++i) {
+    if (before_each) before_each();
     auto t0 = Clock::now();
     run();
     tps.push_back(tokens / std::chrono::duration<double>(Clock::now() - t0).count());
@@ -74,13 +74,17 @@ SpeedResult bench_prompt(const Model& m, int n, int repetitions, int depth) {
   return summarize(test_name("pp", n, depth), n, depth, std::move(tps));
 }
 
-SpeedResult bench_generation(const Model& m, int n, int repetitions, int depth) {
+SpeedResult bench_generation(const Model& m, int n, int repetitions, int depth,
+                             const std::function<void()>& before_each) {
   const std::vector<int32_t> tokens = random_tokens(m, n);
   KVCache cache = context_of(m, depth, n);
-  auto tps = repeat(repetitions, n, [&] {
-    cache.n_past = depth;
-    for (int i = 0; i < n; ++i) m.forward({tokens[size_t(i)]}, &cache);
-  });
+  auto tps = repeat(
+      repetitions, n,
+      [&] {
+        cache.n_past = depth;
+        for (int i = 0; i < n; ++i) m.forward({tokens[size_t(i)]}, &cache);
+      },
+      before_each);
   return summarize(test_name("tg", n, depth), n, depth, std::move(tps));
 }
 

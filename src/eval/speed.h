@@ -5,6 +5,7 @@
 // -d) both run after D tokens of context already in the cache ("pp512 @ d1024"):
 // the cost of attending to a long context; the D tokens' own prefill is not timed.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,11 @@ struct SpeedResult {
 };
 
 SpeedResult bench_prompt(const Model& m, int n_tokens, int repetitions, int depth = 0);
-SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions, int depth = 0);
+// before_each runs before each timed repetition (not the warm-up), outside the timing:
+// gptqt bench measures the read bandwidth there, so that each repetition is judged by
+// the bandwidth of its own moment.
+SpeedResult bench_generation(const Model& m, int n_tokens, int repetitions, int depth = 0,
+                             const std::function<void()>& before_each = {});
 
 // Bytes of weights a generated token reads (every linear layer, the head, one embedding row).
 double weight_bytes_per_token(const Model& m);

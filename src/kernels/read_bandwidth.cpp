@@ -10,7 +10,7 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
-#include "kernels/aligned_vector.h"
+#include "core/median.h"
 
 namespace gptqt::kernels {
 
@@ -37,12 +37,6 @@ float sum_floats_sse2(const float* a, int64_t n, int prefetch_bytes) {
   return total;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t m = v.size();
-  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-}
-
 }  // namespace
 
 float sum_floats(const float* a, int64_t n, int prefetch_bytes) {
@@ -57,19 +51,25 @@ float sum_floats(const float* a, int64_t n, int prefetch_bytes) {
 
 int64_t beyond_cache_bytes() { return std::max(int64_t(256) << 20, 4 * last_level_cache_bytes()); }
 
-ReadBandwidth measure_read_bandwidth(int64_t bytes, int passes) {
+ReadBandwidthProbe::ReadBandwidthProbe(int64_t bytes) {
   if (bytes == 0) bytes = beyond_cache_bytes();
-  GPTQT_CHECK(bytes >= 256 && passes >= 1, "internal: a bandwidth probe of {} bytes, {} passes", bytes, passes);
-  const int64_t n = bytes / 256 * 64;
-  AlignedVector<float> a(size_t(n), 1.f);
-  volatile float sink = sum_floats(a.data(), n);  // warm-up: pages touched, clocks up
+  GPTQT_CHECK(bytes >= 256, "internal: a bandwidth probe of {} bytes", bytes);
+  a_.assign(size_t(bytes / 256 * 64), 1.f);
+  volatile float sink = sum_floats(a_.data(), int64_t(a_.size()));  // warm-up: pages touched, clocks up
+  (void)sink;
+}
+
+ReadBandwidth ReadBandwidthProbe::measure(int passes) const {
+  GPTQT_CHECK(passes >= 1, "internal: a bandwidth probe of {} passes", passes);
+  const int64_t n = int64_t(a_.size());
+  volatile float sink = 0;
   // The readers take turns, so that a slow spell of the shared host hits them alike.
   constexpr size_t kReaders = std::size(kProbePrefetch);
   std::vector<double> rates[kReaders];
   for (int p = 0; p < passes; ++p)
     for (size_t r = 0; r < kReaders; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
-      sink = sum_floats(a.data(), n, kProbePrefetch[r]);
+      sink = sum_floats(a_.data(), n, kProbePrefetch[r]);
       rates[r].push_back(double(n) * 4 / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
   (void)sink;
@@ -82,5 +82,7 @@ ReadBandwidth measure_read_bandwidth(int64_t bytes, int passes) {
     }
   return best;
 }
+
+ReadBandwidth measure_read_bandwidth(int64_t bytes, int passes) { return ReadBandwidthProbe(bytes).measure(passes); }
 
 }  // namespace gptqt::kernels

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/aligned_vector.h"
+
 namespace gptqt::kernels {
 
 // Sum of n floats (n a multiple of 64, a 64-byte aligned) on all OpenMP threads, with
@@ -25,11 +27,25 @@ struct ReadBandwidth {
 };
 
 // Sums an array of `bytes` (0: beyond_cache_bytes()) with each of kProbePrefetch's
-// readers in turn, `passes` times, after one warm-up pass, and keeps the best
-// reader's median: the probe is a ceiling, and which reader reaches it differs
-// between hosts and runs (docs/performance.md: on an AVX-512 Xeon here the old probe,
-// 128-bit loads without prefetch, read 17-18 GB/s, this one 22-29).
+// readers in turn, `passes` times, and keeps the best reader's median: the probe is a
+// ceiling, and which reader reaches it differs between hosts and runs
+// (docs/performance.md: on an AVX-512 Xeon here the old probe, 128-bit loads without
+// prefetch, read 17-18 GB/s, this one 22-29).
 inline constexpr int kProbePrefetch[] = {0, 2048, 4096};
+
+// The probe's array, allocated, touched and read once at construction and kept, so
+// that a run can measure again between its timed repetitions: on the shared hosts
+// here the bandwidth moves by a third within a minute.
+class ReadBandwidthProbe {
+ public:
+  explicit ReadBandwidthProbe(int64_t bytes = 0);
+  ReadBandwidth measure(int passes = 5) const;
+
+ private:
+  AlignedVector<float> a_;
+};
+
+// A probe of its own: ReadBandwidthProbe(bytes).measure(passes).
 ReadBandwidth measure_read_bandwidth(int64_t bytes = 0, int passes = 5);
 
 namespace detail {
