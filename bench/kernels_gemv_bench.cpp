@@ -120,11 +120,13 @@ void BM_sgemv_openblas(benchmark::State& st) {
 }
 
 // The read bandwidth a streaming kernel can hope for (kernels/read_bandwidth.h): each
-// iteration is one probe, timed as its best reader's median pass.
+// iteration is one measurement of the same probe array, timed as its best reader's
+// median pass.
 void BM_memory_bandwidth(benchmark::State& st) {
+  const ReadBandwidthProbe probe;
   ReadBandwidth bw;
   for (auto _ : st) {
-    bw = measure_read_bandwidth(0, 3);
+    bw = probe.measure(3);
     st.SetIterationTime(double(bw.bytes) / bw.bytes_per_second);
   }
   st.counters["weights"] = benchmark::Counter(double(bw.bytes), benchmark::Counter::kIsIterationInvariantRate,
