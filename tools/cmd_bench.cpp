@@ -42,7 +42,8 @@ void run_bench(const BenchArgs& a) {
   const int64_t cache = last_level_cache_bytes();
   fmt::print(stderr,
              "read bandwidth {:.1f} GB/s ({} threads, {}-bit loads, prefetch {}; the best of {} readers' medians of {} "
-             "sums of {} MiB; last-level cache {} MiB)\n",
+             "sums of {} MiB; last-level cache {} MiB); each generation repetition is judged by one more pass of "
+             "each reader just before it\n",
              bw.bytes_per_second / 1e9, bw.threads, bw.load_bits,
              bw.prefetch_bytes ? fmt::format("{} bytes ahead", bw.prefetch_bytes) : std::string("none"),
              std::size(kernels::kProbePrefetch), bw.passes, bw.bytes >> 20, cache >> 20);

@@ -22,6 +22,9 @@ from collections import defaultdict
 GGML_BLOCKS = {0: (4, 1), 1: (2, 1), 2: (18, 32), 3: (20, 32), 6: (22, 32), 7: (24, 32), 8: (34, 32),
                10: (84, 256), 11: (110, 256), 12: (144, 256), 13: (176, 256), 14: (210, 256), 30: (2, 1)}
 
+# GGUF metadata value type -> bytes, for the fixed-size ones.
+SCALAR_BYTES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+
 
 def gguf_bytes_per_token(path):
     """Bytes of weights a generated token reads from a GGUF: every tensor but the
@@ -37,10 +40,13 @@ def gguf_bytes_per_token(path):
                 et, n = read("I"), read("Q")
                 for _ in range(n):
                     skip_value(et)
+            elif t in SCALAR_BYTES:
+                f.seek(SCALAR_BYTES[t], 1)
             else:
-                f.seek({0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}[t], 1)
+                sys.exit(f"{path}: metadata value of unknown GGUF type {t}")
 
-        assert f.read(4) == b"GGUF", path
+        if f.read(4) != b"GGUF":
+            sys.exit(f"{path}: not a GGUF file (no GGUF magic)")
         read("I")
         n_tensors, n_kv = read("Q"), read("Q")
         for _ in range(n_kv):
@@ -50,7 +56,10 @@ def gguf_bytes_per_token(path):
         for _ in range(n_tensors):
             name = f.read(read("Q")).decode()
             dims = [read("Q") for _ in range(read("I"))]
-            block_bytes, block_elems = GGML_BLOCKS[read("I")]
+            ggml_type = read("I")
+            if ggml_type not in GGML_BLOCKS:
+                sys.exit(f"{path}: tensor {name} has ggml type {ggml_type}, whose block size this table does not know")
+            block_bytes, block_elems = GGML_BLOCKS[ggml_type]
             read("Q")
             n = 1
             for d in dims:
