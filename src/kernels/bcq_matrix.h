@@ -41,6 +41,7 @@ struct BcqMatrix {
 
   // Zero-filled arrays of the right sizes; throws gptqt::Error on a bad shape.
   BcqMatrix(int rows, int cols, int bits, int group_size);
+  BcqMatrix() = default;  // empty, to be filled (lut_tile_matrix)
   BcqMatrixView view() const {
     return {rows, cols, bits, group_size, planes.data(), alpha.data(), offset.data()};
   }

@@ -169,28 +169,32 @@ void quantize_activations(const float* X, int batch, int cols, int group_cols, I
 
 void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y) {
   w.check();
-  GPTQT_CHECK(x.batch >= 1 && x.cols == w.cols && x.group_cols == w.shape().group_cols(),
+  int8_gemm(w.shape(), [&](int r0, Int8Tile& tile) { decode_int8_tile(w, r0, tile); }, x, Y);
+}
+
+void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const Int8Activations& x, float* Y) {
+  GPTQT_CHECK(x.batch >= 1 && x.cols == shape.cols && x.group_cols == shape.group_cols(),
               "int8_gemm: activations for {} columns in groups of {} do not fit weights {}x{} in groups of {}", x.cols,
-              x.group_cols, w.rows, w.cols, w.shape().group_cols());
+              x.group_cols, shape.rows, shape.cols, shape.group_cols());
   const auto kernel = active_isa() >= Isa::avx512 ? (avx512_vnni_active() ? detail::int8_tile_gemm_avx512vnni
                                                                           : detail::int8_tile_gemm_avx512)
                       : active_isa() >= Isa::avx2 ? (avx_vnni_active() ? detail::int8_tile_gemm_avxvnni
                                                                        : detail::int8_tile_gemm_avx2)
                                                   : detail::int8_tile_gemm_scalar;
-  const int tiles = (w.rows + kInt8TileRows - 1) / kInt8TileRows;
+  const int tiles = (shape.rows + kInt8TileRows - 1) / kInt8TileRows;
   // Tiles [t0, t1): decoded a run at a time, as many as keep their codes in L2, so
   // that each token's activations, loaded once into L1, serve every tile of the run.
-  const int run_tiles = std::clamp(kInt8RunCodeBytes / (kInt8TileRows * w.cols), 1, tiles);
+  const int run_tiles = std::clamp(kInt8RunCodeBytes / (kInt8TileRows * shape.cols), 1, tiles);
   auto run = [&](int t0, int t1) {
     thread_local std::vector<Int8Tile> decoded;
     if (decoded.size() < size_t(run_tiles)) decoded.resize(size_t(run_tiles));
     for (int r = t0; r < t1; r += run_tiles) {
       const int n = std::min(run_tiles, t1 - r);
-      for (int i = 0; i < n; ++i) decode_int8_tile(w, (r + i) * kInt8TileRows, decoded[size_t(i)]);
-      kernel(decoded.data(), n, x, Y + size_t(r) * kInt8TileRows, w.rows);
+      for (int i = 0; i < n; ++i) decode((r + i) * kInt8TileRows, decoded[size_t(i)]);
+      kernel(decoded.data(), n, x, Y + size_t(r) * kInt8TileRows, shape.rows);
     }
   };
-  if (tiles > 1 && worth_threads(int64_t(w.rows) * w.cols / 8 * x.batch)) {
+  if (tiles > 1 && worth_threads(int64_t(shape.rows) * shape.cols / 8 * x.batch)) {
 #pragma omp parallel
     {  // an even share of the tiles per thread, then runs within it
       const int k = omp_get_thread_num(), n = omp_get_num_threads();

@@ -3,8 +3,11 @@
 // → int32 (AVX2: maddubs) and scaled back to fp32 once per 32-column block.
 //
 // Weights are decoded a tile of 32 rows at a time, when the product runs, so the
-// model is held once (packed). Per (group g, row r) every level is written
-// ŵ = m + s·(q − c), q ∈ [0, 2c], in one of two ways, chosen per tile:
+// model is held once (packed): from the sign planes, or from a LUT layer's records
+// through an Int8TileSource (lut_tile_matrix rebuilds the tile's planes).
+//
+// Per (group g, row r) every level is written ŵ = m + s·(q − c), q ∈ [0, 2c], in one
+// of two ways, chosen per tile:
 //
 // - Linear grids (RTN, GPTQ, llama.cpp's grids: α_j = α_0·2^j exactly): q is the
 //   sign pattern itself (bit j of q set = +α_j), s = 2α_0, c = 2^(bits−1) and
@@ -37,6 +40,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "kernels/activation_outliers.h"
@@ -100,6 +104,11 @@ void quantize_activations(const float* X, int batch, int cols, int group_cols, I
 // Y (batch × rows, row-major) = X · Ŵᵀ as above, threaded over tiles when the layer
 // is large enough; every ISA path gives bit-identical results.
 void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y);
+// The same for weights of `shape` held in another layout: decode(r0, tile) fills the
+// tile of rows r0 .. r0+31 as decode_int8_tile does (called concurrently on distinct
+// tiles).
+using Int8TileSource = std::function<void(int r0, Int8Tile& tile)>;
+void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const Int8Activations& x, float* Y);
 void int8_gemm(const BcqMatrixView& w, const float* X, int batch, float* Y);
 
 }  // namespace gptqt::kernels

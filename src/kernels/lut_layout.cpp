@@ -1,5 +1,7 @@
 #include "kernels/lut_layout.h"
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -68,6 +70,54 @@ BcqPacked repack_for_lut(const BcqMatrixView& w) {
       }
   }
   return p;
+}
+
+// word[i] = bytes i, 32 + i, 64 + i and 96 + i of two pair records (SSE2: every x86-64
+// host has it; the batch paths call this for every tile).
+static void interleave_words(const uint8_t* rec, uint32_t* word) {
+  auto load = [&](int at) { return _mm_load_si128(reinterpret_cast<const __m128i*>(rec + at)); };
+  for (int h = 0; h < 2; ++h) {  // rows 16h .. 16h+15
+    const __m128i a = load(16 * h), b = load(32 + 16 * h), c = load(64 + 16 * h), d = load(96 + 16 * h);
+    const __m128i ab_lo = _mm_unpacklo_epi8(a, b), ab_hi = _mm_unpackhi_epi8(a, b);
+    const __m128i cd_lo = _mm_unpacklo_epi8(c, d), cd_hi = _mm_unpackhi_epi8(c, d);
+    __m128i* out = reinterpret_cast<__m128i*>(word + 16 * h);
+    _mm_store_si128(out, _mm_unpacklo_epi16(ab_lo, cd_lo));
+    _mm_store_si128(out + 1, _mm_unpackhi_epi16(ab_lo, cd_lo));
+    _mm_store_si128(out + 2, _mm_unpacklo_epi16(ab_hi, cd_hi));
+    _mm_store_si128(out + 3, _mm_unpackhi_epi16(ab_hi, cd_hi));
+  }
+}
+
+void lut_tile_matrix(const BcqPacked& p, int tile, const float* alpha, const float* offset, BcqMatrix& m) {
+  GPTQT_CHECK(tile >= 0 && tile < p.tiles, "lut_tile_matrix: tile {} of {}", tile, p.tiles);
+  const QuantShape& shape = p.shape;
+  const int r0 = tile * kLutTileRows;
+  const int blocks = shape.blocks();
+  m.rows = std::min(kLutTileRows, shape.rows - r0);
+  m.cols = shape.cols;
+  m.bits = shape.bits;
+  m.group_size = shape.group_size;
+  // Every element is written below: the segments cover every block of the padded row.
+  m.planes.resize(size_t(shape.bits) * m.rows * blocks);
+  m.alpha.resize(size_t(shape.n_groups()) * shape.bits * m.rows);
+  m.offset.resize(size_t(shape.n_groups()) * m.rows);
+  const uint8_t* rec = p.tile_signs(tile);
+  // Segments start and end on 32-column blocks, so a word's two pairs are consecutive
+  // records: its bytes are quads 0-1 and 2-3 of the first pair, then of the second.
+  for (const LutSegment& seg : p.segments)
+    for (int j = 0; j < shape.bits; ++j)
+      for (int pr = seg.pair_begin; pr < seg.pair_begin + seg.n_pairs; pr += 2, rec += 2 * kLutPairBytes) {
+        alignas(16) uint32_t row_word[kLutTileRows];
+        interleave_words(rec, row_word);
+        uint32_t* words = m.planes.data() + size_t(j) * m.rows * blocks + pr / 2;
+        for (int i = 0; i < m.rows; ++i) words[size_t(i) * blocks] = row_word[i];
+      }
+  for (int g = 0; g < shape.n_groups(); ++g)
+    for (int i = 0; i < m.rows; ++i) {
+      for (int j = 0; j < shape.bits; ++j)
+        m.alpha[(size_t(g) * shape.bits + j) * m.rows + i] = alpha[(int64_t(g) * shape.bits + j) * shape.rows + r0 + i];
+      m.offset[size_t(g) * m.rows + i] = offset[int64_t(g) * shape.rows + r0 + i];
+    }
 }
 
 }  // namespace gptqt::kernels

@@ -9,7 +9,8 @@ namespace gptqt {
 
 void expanded_sgemm(int rows, int cols, const ExpandRows& expand, const float* x, int T, float* y) {
   constexpr int kTileFloats = 1 << 20;
-  constexpr int kChunkRows = 16;  // one thread's share of the expansion at a time
+  // One thread's share of the expansion at a time: a LUT tile (expanded_sgemm.h).
+  constexpr int kChunkRows = 32;
   const int tile_rows = std::max(kChunkRows, kTileFloats / cols / kChunkRows * kChunkRows);
   // Kept between calls: a fresh 4 MiB buffer per layer costs page faults that show
   // up in prompt-processing profiles.

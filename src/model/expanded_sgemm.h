@@ -7,7 +7,8 @@
 
 namespace gptqt {
 
-// Writes rows r0 .. r1-1 of the matrix, fp32, row-major, to dst.
+// Writes rows r0 .. r1-1 of the matrix, fp32, row-major, to dst; called with whole
+// 32-row tiles (r0 a multiple of 32, r1 = min(rows, r0 + 32)), as LUT layers hold them.
 using ExpandRows = std::function<void(int r0, int r1, float* dst)>;
 
 // Y (T x rows) = X (T x cols) · Wᵀ. Tiles of about 4 MiB are expanded by all

@@ -51,7 +51,7 @@ class PackedOpBase : public LinearOp {
   int int8_input_groups(int T) const override {  // act-order layers permute their own input
     return T > kSmallBatch && int8_batches_ && q_.perm.empty() ? q_.view().shape().group_cols() : 0;
   }
-  void forward_int8(const kernels::Int8Activations& x, float* y) const override { kernels::int8_gemm(q_.view(), x, y); }
+  void forward_int8(const kernels::Int8Activations& x, float* y) const override { int8_batch(x, y); }
 
   void forward(const float* x, int T, float* y) const override {
     const float* in = x;
@@ -66,28 +66,38 @@ class PackedOpBase : public LinearOp {
     if (T <= kSmallBatch)
       small_batch(in, T, y);
     else if (int8_batches_)
-      kernels::int8_gemm(q_.view(), in, T, y);
+      int8_batch(quantized_input(in, T), y);
     else
-      tiled_sgemm(in, T, y);
+      expanded_sgemm(q_.rows, q_.cols, [this](int r0, int r1, float* dst) { expand_rows(r0, r1, dst); }, in, T, y);
   }
 
  protected:
   virtual void small_batch(const float* x, int T, float* y) const = 0;
+  // The batch paths' access to the weights, from the sign planes unless a subclass
+  // holds them in another layout.
+  virtual void int8_batch(const kernels::Int8Activations& x, float* y) const { kernels::int8_gemm(q_.view(), x, y); }
+  virtual void expand_rows(int r0, int r1, float* dst) const { kernels::dequantize_rows(q_.view(), r0, r1, dst); }
   const PackedLinear& q() const { return q_; }
+  void release_planes() { q_.planes = std::vector<uint32_t>(); }
 
  private:
-  void tiled_sgemm(const float* x, int T, float* y) const {
-    const kernels::BcqMatrixView v = q_.view();
-    expanded_sgemm(q_.rows, q_.cols, [&](int r0, int r1, float* dst) { kernels::dequantize_rows(v, r0, r1, dst); }, x,
-                   T, y);
+  const kernels::Int8Activations& quantized_input(const float* x, int T) const {
+    thread_local kernels::Int8Activations scratch;
+    kernels::quantize_activations(x, T, q_.cols, q_.view().shape().group_cols(), scratch);
+    return scratch;
   }
   PackedLinear q_;
   bool int8_batches_;  // batches through the int8 GEMM (else dequantize + sgemm)
 };
 
+// Holds its weights once, as LUT records: the batch paths rebuild each 32-row tile's
+// planes from them (exact), so the sign planes are released after the repacking.
 class LutLinear : public PackedOpBase {
  public:
-  LutLinear(PackedLinear q, BatchGemm batch) : PackedOpBase(std::move(q), batch), lut_(kernels::repack_for_lut(this->q().view())) {}
+  LutLinear(PackedLinear q, BatchGemm batch)
+      : PackedOpBase(std::move(q), batch), lut_(kernels::repack_for_lut(this->q().view())) {
+    release_planes();
+  }
   size_t weight_bytes() const override { return size_t(lut_.weight_bytes()); }
   std::string kind() const override { return fmt::format("lut{}g{}", q().bits, q().group_size); }
   const kernels::BcqPacked* lut_weights(int T) const override {  // act-order layers permute their own input
@@ -96,8 +106,28 @@ class LutLinear : public PackedOpBase {
 
  protected:
   void small_batch(const float* x, int T, float* y) const override { kernels::lut_gemm(lut_, x, T, y); }
+  void int8_batch(const kernels::Int8Activations& x, float* y) const override {
+    kernels::int8_gemm(lut_.shape, [this](int r0, kernels::Int8Tile& tile) {
+      kernels::decode_int8_tile(tile_rows(r0 / kernels::kLutTileRows).view(), 0, tile);
+    }, x, y);
+  }
+  // Any run of rows; expanded_sgemm asks for whole tiles, so each is rebuilt once.
+  void expand_rows(int r0, int r1, float* dst) const override {
+    for (int r = r0; r < r1;) {
+      const int tile = r / kernels::kLutTileRows, in_tile = r - tile * kernels::kLutTileRows;
+      const int n = std::min(r1 - r, kernels::kLutTileRows - in_tile);
+      kernels::dequantize_rows(tile_rows(tile).view(), in_tile, in_tile + n, dst + size_t(r - r0) * q().cols);
+      r += n;
+    }
+  }
 
  private:
+  // The tile's rows in this thread's matrix, valid until its next call.
+  const kernels::BcqMatrix& tile_rows(int tile) const {
+    thread_local kernels::BcqMatrix m;
+    kernels::lut_tile_matrix(lut_, tile, q().alpha.data(), q().offset.data(), m);
+    return m;
+  }
   kernels::BcqPacked lut_;
 };
 
@@ -146,8 +176,12 @@ std::unique_ptr<LinearOp> make_packed_op(PackedLinear q, PackedKernel kernel, Ba
     const int rows = q.rows, cols = q.cols;
     return std::make_unique<DenseLinear>(rows, cols, q.dequantize());
   }
-  if (kernel == PackedKernel::dequant && !q.scale.empty() && q.bits >= 2)
-    return std::make_unique<DequantLinear>(std::move(q), batch);
+  const bool dequant = kernel == PackedKernel::dequant && !q.scale.empty() && q.bits >= 2;
+  // The stored grid scale and zero are for other formats' writers: every kernel here
+  // works from alpha and offset.
+  q.scale = std::vector<float>();
+  q.zero = std::vector<float>();
+  if (dequant) return std::make_unique<DequantLinear>(std::move(q), batch);
   return std::make_unique<LutLinear>(std::move(q), batch);
 }
 

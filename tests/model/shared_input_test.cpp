@@ -5,34 +5,17 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 
 #include "model/linear.h"
 #include "model/packed_ops.h"
+#include "random_packed.h"
 
 namespace gptqt {
 namespace {
 
-// A packed layer of random signs: a linear grid (α_j = α_0·2^j, the int8 GEMM's exact
-// case) or a binary coding of random scales (which `auto` sends to sgemm).
 Linear packed_layer(int rows, int cols, bool linear_grid, uint32_t seed, bool bias, int group_size = 32) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.01f, 0.1f);
-  PackedLinear q;
-  q.rows = rows, q.cols = cols, q.bits = 3, q.group_size = group_size;
-  q.planes.resize(size_t(q.bits) * rows * ((cols + 31) / 32));
-  for (uint32_t& w : q.planes) w = rng();
-  const int groups = (cols + group_size - 1) / group_size;
-  q.alpha.resize(size_t(groups) * q.bits * rows);
-  q.offset.resize(size_t(groups) * rows);
-  for (int g = 0; g < groups; ++g)
-    for (int r = 0; r < rows; ++r) {
-      const float a0 = u(rng);
-      for (int j = 0; j < q.bits; ++j) q.alpha[(size_t(g) * q.bits + j) * rows + r] = linear_grid ? std::ldexp(a0, j) : u(rng);
-      q.offset[size_t(g) * rows + r] = u(rng) - 0.05f;
-    }
   Linear l;
-  l.op = make_packed_op(std::move(q), PackedKernel::lut);
+  l.op = make_packed_op(random_packed(rows, cols, linear_grid, seed, group_size), PackedKernel::lut);
   if (bias) l.bias.assign(size_t(rows), 0.5f);
   return l;
 }
