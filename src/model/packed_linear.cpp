@@ -1,7 +1,6 @@
 #include "model/packed_linear.h"
 
 #include <cmath>
-#include <cstring>
 
 #include "core/error.h"
 #include "io/safetensors.h"
@@ -95,29 +94,20 @@ bool has_packed_linear(const SafetensorsFile& f, const std::string& prefix) { re
 
 PackedLinear read_packed_linear(const SafetensorsFile& f, const std::string& prefix) {
   PackedLinear q;
-  size_t n;
-  const uint8_t* p = f.raw(prefix + ".shape", "I32", &n);
-  GPTQT_CHECK(n == 16, "{}: {}.shape must hold 4 integers", f.describe(), prefix);
-  int32_t shape[4];
-  std::memcpy(shape, p, 16);
+  const std::vector<int32_t> shape = f.copy_raw<int32_t>(prefix + ".shape", "I32");
+  GPTQT_CHECK(shape.size() == 4, "{}: {}.shape must hold 4 integers", f.describe(), prefix);
   q.rows = shape[0];
   q.cols = shape[1];
   q.bits = shape[2];
   q.group_size = shape[3];
-  p = f.raw(prefix + ".planes", "U32", &n);
-  q.planes.resize(n / 4);
-  std::memcpy(q.planes.data(), p, q.planes.size() * 4);
+  q.planes = f.copy_raw<uint32_t>(prefix + ".planes", "U32");
   q.alpha = f.load(prefix + ".alpha").data;
   q.offset = f.load(prefix + ".offset").data;
   if (f.has(prefix + ".scale")) {
     q.scale = f.load(prefix + ".scale").data;
     q.zero = f.load(prefix + ".zero").data;
   }
-  if (f.has(prefix + ".perm")) {
-    p = f.raw(prefix + ".perm", "I32", &n);
-    q.perm.resize(n / 4);
-    std::memcpy(q.perm.data(), p, q.perm.size() * 4);
-  }
+  if (f.has(prefix + ".perm")) q.perm = f.copy_raw<int32_t>(prefix + ".perm", "I32");
   q.check(f.describe() + ": " + prefix);
   return q;
 }
