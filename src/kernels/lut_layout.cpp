@@ -112,11 +112,14 @@ void lut_tile_matrix(const BcqPacked& p, int tile, const float* alpha, const flo
         uint32_t* words = m.planes.data() + size_t(j) * m.rows * blocks + pr / 2;
         for (int i = 0; i < m.rows; ++i) words[size_t(i) * blocks] = row_word[i];
       }
-  for (int g = 0; g < shape.n_groups(); ++g)
+  const uint16_t* sc = p.tile_scales(tile);  // [group][bits + 1][32]
+  for (int g = 0; g < shape.n_groups(); ++g, sc += (shape.bits + 1) * kLutTileRows)
     for (int i = 0; i < m.rows; ++i) {
       for (int j = 0; j < shape.bits; ++j)
-        m.alpha[(size_t(g) * shape.bits + j) * m.rows + i] = alpha[(int64_t(g) * shape.bits + j) * shape.rows + r0 + i];
-      m.offset[size_t(g) * m.rows + i] = offset[int64_t(g) * shape.rows + r0 + i];
+        m.alpha[(size_t(g) * shape.bits + j) * m.rows + i] =
+            alpha ? alpha[(int64_t(g) * shape.bits + j) * shape.rows + r0 + i] : f16_to_f32(sc[j * kLutTileRows + i]);
+      m.offset[size_t(g) * m.rows + i] =
+          offset ? offset[int64_t(g) * shape.rows + r0 + i] : f16_to_f32(sc[shape.bits * kLutTileRows + i]);
     }
 }
 

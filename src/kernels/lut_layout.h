@@ -92,8 +92,10 @@ BcqPacked repack_for_lut(const BcqMatrixView& w);
 // own: the sign planes rebuilt bit for bit from p's records, alpha and offset copied in
 // fp32 from the source's arrays (alpha [n_groups][bits][rows], offset [n_groups][rows];
 // p holds them only in fp16). A layer can then keep its LUT records alone and still
-// hand the batch kernels, which read planes, the exact weights. `out` is resized, not
-// reallocated, when it already has the room (the batch paths keep one per thread).
+// hand the batch kernels, which read planes, the exact weights. alpha and offset null:
+// p's fp16 values, exact when the source's were fp16 values (a packed file's are).
+// `out` is resized, not reallocated, when it already has the room (the batch paths keep
+// one per thread).
 void lut_tile_matrix(const BcqPacked& p, int tile, const float* alpha, const float* offset, BcqMatrix& out);
 
 }  // namespace gptqt::kernels

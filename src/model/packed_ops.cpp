@@ -1,8 +1,11 @@
 #include "model/packed_ops.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "kernels/dequant_gemv.h"
 #include "kernels/dequantize.h"
 #include "kernels/int8_gemm.h"
@@ -79,6 +82,10 @@ class PackedOpBase : public LinearOp {
   virtual void expand_rows(int r0, int r1, float* dst) const { kernels::dequantize_rows(q_.view(), r0, r1, dst); }
   const PackedLinear& q() const { return q_; }
   void release_planes() { q_.planes = std::vector<uint32_t>(); }
+  void release_scales() {
+    q_.alpha = std::vector<float>();
+    q_.offset = std::vector<float>();
+  }
 
  private:
   const kernels::Int8Activations& quantized_input(const float* x, int T) const {
@@ -91,12 +98,15 @@ class PackedOpBase : public LinearOp {
 };
 
 // Holds its weights once, as LUT records: the batch paths rebuild each 32-row tile's
-// planes from them (exact), so the sign planes are released after the repacking.
+// planes from them (exact), so the sign planes are released after the repacking, and
+// so are the fp32 alpha and offset when the records' fp16 copies hold them exactly (a
+// packed file's do; weights converted from GGUF blocks may not).
 class LutLinear : public PackedOpBase {
  public:
   LutLinear(PackedLinear q, BatchGemm batch)
       : PackedOpBase(std::move(q), batch), lut_(kernels::repack_for_lut(this->q().view())) {
     release_planes();
+    if (fp16_values(this->q().alpha) && fp16_values(this->q().offset)) release_scales();
   }
   size_t weight_bytes() const override { return size_t(lut_.weight_bytes()); }
   std::string kind() const override { return fmt::format("lut{}g{}", q().bits, q().group_size); }
@@ -125,8 +135,13 @@ class LutLinear : public PackedOpBase {
   // The tile's rows in this thread's matrix, valid until its next call.
   const kernels::BcqMatrix& tile_rows(int tile) const {
     thread_local kernels::BcqMatrix m;
-    kernels::lut_tile_matrix(lut_, tile, q().alpha.data(), q().offset.data(), m);
+    const bool released = q().alpha.empty();  // then the records' fp16 values are exact
+    kernels::lut_tile_matrix(lut_, tile, released ? nullptr : q().alpha.data(), released ? nullptr : q().offset.data(),
+                             m);
     return m;
+  }
+  static bool fp16_values(const std::vector<float>& v) {
+    return std::all_of(v.begin(), v.end(), [](float x) { return f16_to_f32(f32_to_f16(x)) == x; });
   }
   kernels::BcqPacked lut_;
 };

@@ -281,33 +281,41 @@ TEST(LutTables, ExtractOutliers) {
   EXPECT_EQ(cols_kept, (std::vector<int>{207, 247, 287, 300, 327, 367, 407, 447}));
 }
 
-// The batch paths of a layer that keeps only its LUT records rebuild each tile from them.
+// The batch paths of a layer that keeps only its LUT records rebuild each tile from them,
+// with fp32 alpha and offset given or, when they are fp16 values, the records' own.
 TEST(LutLayout, TileMatricesAreTheExactRows) {
   uint32_t seed = 60;
-  for (const Shape& sh : ragged_shapes())
-    for (int bits = 1; bits <= 4; ++bits) {
-      SCOPED_TRACE(::testing::Message() << sh.rows << "x" << sh.cols << " g" << sh.group_size << " " << bits << "-bit");
-      const BcqMatrix m = random_bcq(sh.rows, sh.cols, bits, sh.group_size, ++seed);
-      const BcqMatrixView w = m.view();
-      const BcqPacked p = repack_for_lut(w);
-      BcqMatrix t;  // reused, as the batch paths do: every element must be rewritten
-      for (int tile = p.tiles - 1; tile >= 0; --tile) {  // the ragged last tile first
-        lut_tile_matrix(p, tile, m.alpha.data(), m.offset.data(), t);
-        const int r0 = tile * kLutTileRows;
-        ASSERT_EQ(t.rows, std::min(kLutTileRows, sh.rows - r0));
-        ASSERT_EQ(t.cols, sh.cols);
-        for (int i = 0; i < t.rows; ++i) {
-          for (int j = 0; j < bits; ++j)
-            ASSERT_EQ(0, std::memcmp(t.view().plane_row(j, i), w.plane_row(j, r0 + i), w.shape().blocks() * 4))
-                << "plane " << j << " row " << r0 + i;
-          for (int g = 0; g < w.shape().n_groups(); ++g) {
-            for (int j = 0; j < bits; ++j) ASSERT_EQ(t.view().alpha_at(g, j, i), w.alpha_at(g, j, r0 + i));
-            ASSERT_EQ(t.view().offset_at(g, i), w.offset_at(g, r0 + i));
+  for (const bool from_records : {false, true})
+    for (const Shape& sh : ragged_shapes())
+      for (int bits = 1; bits <= 4; ++bits) {
+        SCOPED_TRACE(::testing::Message() << sh.rows << "x" << sh.cols << " g" << sh.group_size << " " << bits
+                                          << "-bit" << (from_records ? ", fp16 scales from the records" : ""));
+        BcqMatrix m = random_bcq(sh.rows, sh.cols, bits, sh.group_size, ++seed);
+        if (from_records)
+          for (std::vector<float>* v : {&m.alpha, &m.offset})
+            for (float& x : *v) x = float(f16(x));
+        const BcqMatrixView w = m.view();
+        const BcqPacked p = repack_for_lut(w);
+        const float* alpha = from_records ? nullptr : m.alpha.data();
+        const float* offset = from_records ? nullptr : m.offset.data();
+        BcqMatrix t;  // reused, as the batch paths do: every element must be rewritten
+        for (int tile = p.tiles - 1; tile >= 0; --tile) {  // the ragged last tile first
+          lut_tile_matrix(p, tile, alpha, offset, t);
+          const int r0 = tile * kLutTileRows;
+          ASSERT_EQ(t.rows, std::min(kLutTileRows, sh.rows - r0));
+          ASSERT_EQ(t.cols, sh.cols);
+          for (int i = 0; i < t.rows; ++i) {
+            for (int j = 0; j < bits; ++j)
+              ASSERT_EQ(0, std::memcmp(t.view().plane_row(j, i), w.plane_row(j, r0 + i), w.shape().blocks() * 4))
+                  << "plane " << j << " row " << r0 + i;
+            for (int g = 0; g < w.shape().n_groups(); ++g) {
+              for (int j = 0; j < bits; ++j) ASSERT_EQ(t.view().alpha_at(g, j, i), w.alpha_at(g, j, r0 + i));
+              ASSERT_EQ(t.view().offset_at(g, i), w.offset_at(g, r0 + i));
+            }
           }
         }
+        EXPECT_THROW(lut_tile_matrix(p, p.tiles, alpha, offset, t), Error);
       }
-      EXPECT_THROW(lut_tile_matrix(p, p.tiles, m.alpha.data(), m.offset.data(), t), Error);
-    }
 }
 
 TEST(LutGemm, RejectsTablesOfAnotherShape) {
