@@ -167,9 +167,22 @@ void quantize_activations(const float* X, int batch, int cols, int group_cols, I
   }
 }
 
-void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y) {
+namespace {
+
+// The tiles of checked weights, decoded from their sign planes.
+Int8TileSource plane_tiles(const BcqMatrixView& w) {
   w.check();
-  int8_gemm(w.shape(), [&](int r0, Int8Tile& tile) { decode_int8_tile(w, r0, tile); }, x, Y);
+  return [w](int r0, Int8Tile& tile) { decode_int8_tile(w, r0, tile); };
+}
+
+}  // namespace
+
+void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y) { int8_gemm(w.shape(), plane_tiles(w), x, Y); }
+
+void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const float* X, int batch, float* Y) {
+  thread_local Int8Activations scratch;
+  quantize_activations(X, batch, shape.cols, shape.group_cols(), scratch);
+  int8_gemm(shape, decode, scratch, Y);
 }
 
 void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const Int8Activations& x, float* Y) {
@@ -206,9 +219,7 @@ void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const Int8
 }
 
 void int8_gemm(const BcqMatrixView& w, const float* X, int batch, float* Y) {
-  thread_local Int8Activations scratch;
-  quantize_activations(X, batch, w.cols, w.shape().group_cols(), scratch);
-  int8_gemm(w, scratch, Y);
+  int8_gemm(w.shape(), plane_tiles(w), X, batch, Y);
 }
 
 }  // namespace gptqt::kernels

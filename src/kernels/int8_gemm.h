@@ -109,6 +109,8 @@ void int8_gemm(const BcqMatrixView& w, const Int8Activations& x, float* Y);
 // tiles).
 using Int8TileSource = std::function<void(int r0, Int8Tile& tile)>;
 void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const Int8Activations& x, float* Y);
+// From fp32 inputs X (batch × cols), quantized into this thread's scratch.
 void int8_gemm(const BcqMatrixView& w, const float* X, int batch, float* Y);
+void int8_gemm(const QuantShape& shape, const Int8TileSource& decode, const float* X, int batch, float* Y);
 
 }  // namespace gptqt::kernels

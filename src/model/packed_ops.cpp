@@ -54,7 +54,9 @@ class PackedOpBase : public LinearOp {
   int int8_input_groups(int T) const override {  // act-order layers permute their own input
     return T > kSmallBatch && int8_batches_ && q_.perm.empty() ? q_.view().shape().group_cols() : 0;
   }
-  void forward_int8(const kernels::Int8Activations& x, float* y) const override { int8_batch(x, y); }
+  void forward_int8(const kernels::Int8Activations& x, float* y) const override {
+    kernels::int8_gemm(q_.view().shape(), int8_tiles(), x, y);
+  }
 
   void forward(const float* x, int T, float* y) const override {
     const float* in = x;
@@ -69,7 +71,7 @@ class PackedOpBase : public LinearOp {
     if (T <= kSmallBatch)
       small_batch(in, T, y);
     else if (int8_batches_)
-      int8_batch(quantized_input(in, T), y);
+      kernels::int8_gemm(q_.view().shape(), int8_tiles(), in, T, y);
     else
       expanded_sgemm(q_.rows, q_.cols, [this](int r0, int r1, float* dst) { expand_rows(r0, r1, dst); }, in, T, y);
   }
@@ -78,7 +80,9 @@ class PackedOpBase : public LinearOp {
   virtual void small_batch(const float* x, int T, float* y) const = 0;
   // The batch paths' access to the weights, from the sign planes unless a subclass
   // holds them in another layout.
-  virtual void int8_batch(const kernels::Int8Activations& x, float* y) const { kernels::int8_gemm(q_.view(), x, y); }
+  virtual kernels::Int8TileSource int8_tiles() const {
+    return [this](int r0, kernels::Int8Tile& tile) { kernels::decode_int8_tile(q_.view(), r0, tile); };
+  }
   virtual void expand_rows(int r0, int r1, float* dst) const { kernels::dequantize_rows(q_.view(), r0, r1, dst); }
   const PackedLinear& q() const { return q_; }
   void release_planes() { q_.planes = std::vector<uint32_t>(); }
@@ -88,11 +92,6 @@ class PackedOpBase : public LinearOp {
   }
 
  private:
-  const kernels::Int8Activations& quantized_input(const float* x, int T) const {
-    thread_local kernels::Int8Activations scratch;
-    kernels::quantize_activations(x, T, q_.cols, q_.view().shape().group_cols(), scratch);
-    return scratch;
-  }
   PackedLinear q_;
   bool int8_batches_;  // batches through the int8 GEMM (else dequantize + sgemm)
 };
@@ -116,10 +115,10 @@ class LutLinear : public PackedOpBase {
 
  protected:
   void small_batch(const float* x, int T, float* y) const override { kernels::lut_gemm(lut_, x, T, y); }
-  void int8_batch(const kernels::Int8Activations& x, float* y) const override {
-    kernels::int8_gemm(lut_.shape, [this](int r0, kernels::Int8Tile& tile) {
+  kernels::Int8TileSource int8_tiles() const override {
+    return [this](int r0, kernels::Int8Tile& tile) {
       kernels::decode_int8_tile(tile_rows(r0 / kernels::kLutTileRows).view(), 0, tile);
-    }, x, y);
+    };
   }
   // Any run of rows; expanded_sgemm asks for whole tiles, so each is rebuilt once.
   void expand_rows(int r0, int r1, float* dst) const override {
